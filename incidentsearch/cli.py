@@ -1,0 +1,215 @@
+"""Command line: argparse and wiring only.
+
+Exit codes: 0 every source answered; 1 some sources failed (results still
+written); 2 usage or config error (nothing fetched).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from . import __version__
+from .config import ConfigError, load_all
+from .match import Matcher
+from .pipeline import Run, plan
+from .store import Store
+
+EXIT_OK, EXIT_SOURCES_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _day(s: str) -> date:
+    try:
+        return date.fromisoformat(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {s!r}")
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "incidentsearch"
+
+
+def _config_options(p: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    """--outlets/--queries on the main parser and on each subcommand; a subcommand's
+    copy must not overwrite a value given before the subcommand's name."""
+    d = argparse.SUPPRESS if suppress else None
+    p.add_argument("--outlets", type=Path, metavar="FILE", default=d if suppress else Path("outlets.yaml"),
+                   help="outlet list (default: outlets.yaml)")
+    p.add_argument("--queries", type=Path, metavar="DIR", default=d if suppress else Path("queries"),
+                   help="folder of incident files (default: queries/)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="search.py",
+        description="Search news outlets and archives for every report of the known incidents in "
+                    "queries/ and write the hits to results/YYYY-MM-DD/<incident>/.",
+        epilog="Exit codes: 0 all sources answered; 1 some sources failed (results still written); "
+               "2 usage or config error (nothing fetched).")
+    p.add_argument("--version", action="version", version=f"incidentsearch {__version__}")
+    _config_options(p)
+    p.add_argument("--results", type=Path, metavar="DIR", default=Path("results"),
+                   help="results root; the run writes to DIR/YYYY-MM-DD/ (default: results/)")
+    p.add_argument("--incident", action="append", metavar="ID", default=[],
+                   help="only this incident (repeatable; default: all in --queries)")
+    p.add_argument("--outlet", action="append", metavar="ID", default=[],
+                   help="only this outlet (repeatable; default: all enabled outlets)")
+    p.add_argument("--since", type=_day, metavar="YYYY-MM-DD",
+                   help="search and accept from this day, overriding the incidents' windows")
+    p.add_argument("--until", type=_day, metavar="YYYY-MM-DD",
+                   help="search and accept up to this day, overriding the incidents' windows")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the planned requests; no network, nothing written")
+    p.add_argument("--no-articles", action="store_true",
+                   help="headlines only, no article capture (article capture is not built yet, "
+                        "so every run is headlines-only for now)")
+    p.add_argument("--cache-dir", type=Path, metavar="DIR", default=_default_cache(),
+                   help="HTTP cache folder (default: ~/.cache/incidentsearch)")
+    p.add_argument("--no-cache", action="store_true", help="do not use or fill the HTTP cache")
+    p.add_argument("--refresh", action="store_true",
+                   help="fetch everything again instead of answering from the cache (still stores)")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log lines on stderr (-vv: debug)")
+    p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on stderr")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    v = sub.add_parser("validate", help="check outlets.yaml and queries/; exit 2 on any error",
+                       description="Check outlets.yaml and queries/ without fetching anything.")
+    _config_options(v, suppress=True)
+    return p
+
+
+def _setup_logging(args) -> None:
+    level = logging.WARNING if args.quiet else (logging.DEBUG if args.verbose > 1 else
+                                                 logging.INFO if args.verbose else logging.WARNING)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _load(args):
+    try:
+        return load_all(args.outlets, args.queries)
+    except ConfigError as e:
+        for line in e.lines:
+            print(line, file=sys.stderr)
+        return None
+
+
+def _select(args, outlets, incidents):
+    """The chosen incidents and outlet ids, or an error line."""
+    known_inc = {i.id for i in incidents}
+    known_out = {o.id for o in outlets.outlets}
+    bad = [i for i in args.incident if i not in known_inc]
+    if bad:
+        return None, None, f"{args.queries}: unknown incident {', '.join(bad)}; known: {', '.join(sorted(known_inc))}"
+    bad = [o for o in args.outlet if o not in known_out]
+    if bad:
+        return None, None, f"{args.outlets}: unknown outlet {', '.join(bad)}; known: {', '.join(sorted(known_out))}"
+    if args.since and args.until and args.since > args.until:
+        return None, None, f"--since {args.since} is after --until {args.until}"
+    chosen = [i for i in incidents if not args.incident or i.id in args.incident]
+    return chosen, set(args.outlet) or None, None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:          # argparse: --help (0) or usage error (2)
+        return int(e.code or 0)
+    _setup_logging(args)
+    loaded = _load(args)
+    if loaded is None:
+        return EXIT_USAGE
+    outlets, incidents = loaded
+    if args.command == "validate":
+        n_src = sum(len(o.sources) for o in outlets.outlets)
+        print(f"ok: {len(outlets.outlets)} outlets ({n_src} sources) in {args.outlets}; "
+              f"{len(incidents)} incidents in {args.queries}")
+        return EXIT_OK
+    chosen, outlet_ids, err = _select(args, outlets, incidents)
+    if err:
+        print(err, file=sys.stderr)
+        return EXIT_USAGE
+    tasks = plan(outlets, chosen, outlet_ids=outlet_ids, since=args.since, until=args.until)
+    if args.dry_run:
+        return _dry_run(tasks, outlets)
+    return _run(args, argv, outlets, incidents, chosen, tasks)
+
+
+def _dry_run(tasks, outlets) -> int:
+    for t in tasks:
+        pages = (t.spec.max_pages or outlets.defaults.max_pages) if t.paginated() else 1
+        who = t.incident.id if t.incident else "(all incidents)"
+        more = f"  (+ up to {pages - 1} more pages)" if pages > 1 else ""
+        print(f"{t.outlet.id}\t{t.spec.kind}\t{who}\t{t.query or '-'}\t{t.url(1)}{more}")
+    print(f"{len(tasks)} planned requests (first pages); nothing fetched", file=sys.stderr)
+    return EXIT_OK
+
+
+def _run(args, argv, outlets, incidents, chosen, tasks) -> int:
+    from .fetch import Fetcher   # the network stack loads only for real runs
+
+    started = datetime.now(timezone.utc)
+    day = datetime.now().date().isoformat()
+    store = Store(args.results, day)
+    for inc in chosen:          # every chosen incident gets its folder and run.json, hits or not
+        store.folder(inc.id)
+    window = (args.since or min(i.since for i in chosen), args.until or max(i.until for i in chosen)) \
+        if (args.since or args.until) else None
+    matcher = Matcher(incidents, window=window)
+    d = outlets.defaults
+    fetcher = Fetcher(user_agent=d.user_agent, timeout_s=d.timeout_s, connect_timeout_s=d.connect_timeout_s,
+                      retries=d.retries, rate_limit_s=d.rate_limit_s, max_bytes=d.max_bytes,
+                      respect_robots=d.respect_robots,
+                      cache_dir=None if args.no_cache else args.cache_dir,
+                      cache_expire_s=0 if args.refresh else 6 * 3600)
+    log = logging.getLogger("incidentsearch")
+    run = Run(outlets, chosen, fetcher=fetcher, store=store, matcher=matcher,
+              on_hit=lambda h: log.info("hit %s %s: %s", h["incident"], h["outlet"], h["title"]))
+    interrupted = False
+    try:
+        for n, task in enumerate(tasks, 1):
+            log.info("[%d/%d] %s %s %s", n, len(tasks), task.outlet.id, task.spec.kind, task.query or "")
+            run.run_task(task)
+    except KeyboardInterrupt:
+        interrupted = True
+        print("interrupted: hits found so far are written", file=sys.stderr)
+    finally:
+        fetcher.close()
+        store.close()
+    failed = run.failed()
+    code = EXIT_SOURCES_FAILED if failed or interrupted else EXIT_OK
+    ended = datetime.now(timezone.utc)
+    chosen_outlets = [o for o in outlets.outlets if (o.id in args.outlet if args.outlet else o.enabled)]
+    for inc in chosen:
+        folder = store.folder(inc.id)
+        folder.write_run({
+            "version": __version__, "arguments": argv,
+            "started": started.isoformat(timespec="seconds"), "ended": ended.isoformat(timespec="seconds"),
+            "exit_code": code, "interrupted": interrupted,
+            "incident": {"id": inc.id, "since": str(args.since or inc.since), "until": str(args.until or inc.until)},
+            "outlets_file": str(args.outlets), "fetch": dict(fetcher.stats),
+            "hits_new": folder.new, "hits_total": folder.existing + folder.new,
+            "outlets": run.outlet_records(inc.id, chosen_outlets),
+        })
+    _summary(store, chosen, run)
+    return code
+
+
+def _summary(store: Store, chosen, run: Run) -> None:
+    print(f"{store.root}/")
+    for inc in chosen:
+        f = store.folder(inc.id)
+        print(f"  {inc.id:<24} {f.new:>5} new hits ({f.existing + f.new} in all)")
+    stats = list(run.stats.values())
+    ok = sum(s.status == "ok" for s in stats)
+    print(f"sources: {ok} ok, {len(stats) - ok} failed")
+    for s in stats:
+        if s.status != "ok":
+            print(f"  {s.status.upper()} {s.outlet}[{s.index}] {s.kind}: {s.errors[0]}"
+                  + (f" (+{len(s.errors) - 1} more)" if len(s.errors) > 1 else ""))
+        if s.capped:
+            print(f"  CAPPED {s.outlet}[{s.index}] {s.kind}: more results than the page limit allowed")

@@ -1,0 +1,181 @@
+"""Scores a headline against every incident, and explains the score.
+
+Named features, each visible in a hit's ``matched`` list:
+- ``place:<alias>``   one of the incident's own places (specific to it)
+- ``region:<alias>``  a broad area (the incident's ``regions``, or a place or actor
+                      alias that several incidents share): context only
+- ``actor:<alias>``   a unit, group or person of the incident
+- ``term:<word>``     an event word of the incident (``terms``)
+- ``similar:<n>``     fuzzy similarity (0-100) of the stemmed headline to the
+                      closest description
+- ``date:in-window`` / ``date:unknown``
+
+A headline is accepted when it is anchored (an own place or own actor, or a
+region while the date is known to be in the window), carries evidence of the
+event (a term, an own actor, or a close description), is not dated outside the
+window, and scores at least ``threshold``. A bare place name never matches.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from rapidfuzz import fuzz
+
+from . import dates, text
+from .config import Incident
+from .models import Match
+
+W_PLACE, W_REGION, W_ACTOR, W_SHARED_ACTOR = 40, 12, 30, 10
+W_TERM, W_TERM2, W_SIMILAR_MAX, W_DATE = 25, 10, 20, 5
+SIMILAR_FLOOR = 50          # similarity below this adds nothing
+SIMILAR_EVIDENCE = 75       # similarity at or above this counts as evidence of the event
+THRESHOLD = 60
+
+
+@dataclass(frozen=True)
+class _Alias:
+    label: str
+    stems: tuple[str, ...]
+
+
+def _aliases(values) -> list[_Alias]:
+    out = []
+    for v in values:
+        st = tuple(text.stems(v))
+        if st:
+            out.append(_Alias(v, st))
+    return out
+
+
+def _contains(hay: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+    n = len(needle)
+    if n == 1:
+        return needle[0] in hay
+    return any(hay[i:i + n] == needle for i in range(len(hay) - n + 1))
+
+
+@dataclass(frozen=True)
+class _Index:
+    incident: Incident
+    places: tuple[_Alias, ...]
+    regions: tuple[_Alias, ...]
+    actors: tuple[_Alias, ...]
+    shared_actors: tuple[_Alias, ...]
+    terms: tuple[_Alias, ...]
+    descriptions: dict[str, tuple[str, ...]]   # lang -> stemmed descriptions
+
+
+class Matcher:
+    """Scores headlines against a fixed set of incidents.
+
+    Aliases that several incidents share (Belgorod oblast, the governor's name)
+    are demoted to context for all of them, so build the matcher from every
+    known incident, not just the ones a run asks for.
+    """
+
+    def __init__(self, incidents: list[Incident], *, threshold: float = THRESHOLD,
+                 window: tuple[date, date] | None = None):
+        self.threshold = threshold
+        self.window = window   # overrides every incident's own window (--since/--until)
+        count: Counter[tuple[str, ...]] = Counter()
+        for inc in incidents:
+            count.update({a.stems for a in _aliases(inc.places + inc.actors)})
+        self._index: list[_Index] = []
+        for inc in incidents:
+            places = _aliases(inc.places)
+            actors = _aliases(inc.actors)
+            terms = _aliases(sum((inc.terms.get(lang) for lang in ("ru", "en", "uk")), []))
+            descs = {lang: tuple(text.stem_text(d) for d in inc.descriptions.get(lang))
+                     for lang in ("ru", "en", "uk")}
+            self._index.append(_Index(
+                incident=inc,
+                places=tuple(a for a in places if count[a.stems] == 1),
+                regions=tuple(a for a in places if count[a.stems] > 1) + tuple(_aliases(inc.regions)),
+                actors=tuple(a for a in actors if count[a.stems] == 1),
+                shared_actors=tuple(a for a in actors if count[a.stems] > 1),
+                terms=tuple(terms),
+                descriptions=descs,
+            ))
+
+    @property
+    def incidents(self) -> list[Incident]:
+        return [ix.incident for ix in self._index]
+
+    def score_all(self, title: str, *, published: date | datetime | None = None,
+                  lang: str | None = None, summary: str | None = None) -> list[Match]:
+        """One Match per incident, in the incidents' order."""
+        hay = tuple(text.stems(title))
+        stem_title = " ".join(hay)
+        lang = lang or text.script_lang(title)
+        return [self._score(ix, hay, stem_title, published, lang) for ix in self._index]
+
+    def best(self, title: str, **kw) -> list[Match]:
+        """The accepted matches with the top score (several only on a tie)."""
+        accepted = [m for m in self.score_all(title, **kw) if m.accepted]
+        if not accepted:
+            return []
+        top = max(m.score for m in accepted)
+        return [m for m in accepted if m.score == top]
+
+    def _score(self, ix: _Index, hay, stem_title, published, lang) -> Match:
+        inc = ix.incident
+        fired: list[str] = []
+        reasons: list[str] = []
+        score = 0.0
+
+        def hits(aliases):
+            return [a.label for a in aliases if _contains(hay, a.stems)]
+
+        places, regions = hits(ix.places), hits(ix.regions)
+        actors, shared = hits(ix.actors), hits(ix.shared_actors)
+        terms = list(dict.fromkeys(hits(ix.terms)))
+        if places:
+            score += W_PLACE
+            fired += [f"place:{p}" for p in places]
+        elif regions:
+            score += W_REGION
+        fired += [f"region:{r}" for r in regions]
+        if actors:
+            score += W_ACTOR
+            fired += [f"actor:{a}" for a in actors]
+        elif shared:
+            score += W_SHARED_ACTOR
+        fired += [f"actor:{a}" for a in shared]
+        if terms:
+            score += W_TERM + (W_TERM2 if len(terms) > 1 else 0)
+            fired += [f"term:{t}" for t in terms]
+
+        descs = ix.descriptions.get(lang) or ()
+        if not descs:  # e.g. a Ukrainian headline and no uk descriptions: compare with all
+            descs = tuple(d for v in ix.descriptions.values() for d in v)
+        sim = max((fuzz.token_sort_ratio(stem_title, d) for d in descs), default=0.0)
+        if sim > SIMILAR_FLOOR:
+            score += W_SIMILAR_MAX * (sim - SIMILAR_FLOOR) / (100 - SIMILAR_FLOOR)
+            fired.append(f"similar:{sim:.0f}")
+
+        lo, hi = self.window or (inc.since, inc.until)
+        in_window = dates.in_window(published, lo, hi)
+        if in_window:
+            score += W_DATE
+            fired.append("date:in-window")
+        elif in_window is None:
+            fired.append("date:unknown")
+        score = min(100.0, round(score, 1))
+
+        anchored = bool(places or actors or (regions and in_window))
+        evidence = bool(terms or actors or sim >= SIMILAR_EVIDENCE)
+        accepted = anchored and evidence and in_window is not False and score >= self.threshold
+        if in_window is False:
+            reasons.append(f"published {dates.to_iso(published)} is outside the window "
+                           f"{lo}..{hi}")
+        if not anchored:
+            reasons.append("no place or actor of its own"
+                           + (" (a region alone needs a date inside the window)" if regions else ""))
+        if not evidence:
+            reasons.append("no event word, own actor, or close description")
+        if score < self.threshold:
+            reasons.append(f"score {score} below threshold {self.threshold}")
+        return Match(incident=inc.id, score=score, matched=tuple(fired), accepted=accepted,
+                     reasons=tuple(reasons) if not accepted else ("accepted",))

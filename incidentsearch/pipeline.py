@@ -1,0 +1,240 @@
+"""Runs the stages in order: plan -> fetch -> parse -> dates -> match -> store.
+
+No HTTP here (a Fetcher is handed in) and no formatting (the CLI prints).
+A failing source is recorded and the run goes on; a source whose requests
+all answered and parsed is ``ok``, one with any failure is ``failed`` (its
+errors listed), so an error is never mistaken for "no results".
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Callable, Protocol
+
+from . import dates, sources, text
+from .config import Incident, Outlet, OutletsFile
+from .dedup import canonical_url
+from .match import Matcher
+from .models import Candidate, Parsed, Response
+from .store import Store
+
+log = logging.getLogger("incidentsearch.pipeline")
+MAX_SITEMAP_DEPTH = 3
+
+
+class Fetcher(Protocol):
+    def get(self, url: str, *, rate_limit_s: float | None = None) -> Response: ...
+
+
+@dataclass(frozen=True)
+class Task:
+    """One source asked once (all pages) for one query, or read once if it takes no query."""
+
+    outlet: Outlet
+    index: int                      # the source's position in the outlet's list
+    incident: Incident | None       # None for listings (feeds, sitemaps) read for every incident
+    lang: str | None
+    query: str | None
+    since: date
+    until: date
+
+    @property
+    def spec(self):
+        return self.outlet.sources[self.index]
+
+    def url(self, page: int = 1) -> str:
+        s = self.spec
+        return sources.expand(s.url, query=self.query, since=self.since, until=self.until,
+                              page=page, page_start=s.page_start, page_size=s.page_size)
+
+    def paginated(self) -> bool:
+        return bool({"page", "offset"} & self.spec.placeholders)
+
+
+@dataclass
+class SourceStats:
+    outlet: str
+    index: int
+    kind: str
+    url: str
+    requests: int = 0
+    from_cache: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    candidates: int = 0
+    out_of_window: int = 0
+    hits: Counter = field(default_factory=Counter)       # incident id -> hits found now
+    errors: list[str] = field(default_factory=list)
+    robots_blocked: int = 0
+    capped: bool = False
+
+    @property
+    def status(self) -> str:
+        if not self.errors:
+            return "ok"
+        return "failed" if self.requests == self.robots_blocked or self.candidates == 0 else "partial"
+
+    def record(self, incident_id: str | None) -> dict:
+        return {"kind": self.kind, "url": self.url, "status": self.status,
+                "requests": self.requests, "from_cache": self.from_cache,
+                "statuses": {str(k): v for k, v in sorted(self.statuses.items(), key=str)},
+                "candidates": self.candidates, "out_of_window": self.out_of_window,
+                "hits": self.hits.get(incident_id, 0) if incident_id else sum(self.hits.values()),
+                "errors": self.errors, "robots_blocked": self.robots_blocked, "capped": self.capped}
+
+
+def plan(outlets: OutletsFile, incidents: list[Incident], *, outlet_ids=None,
+         since: date | None = None, until: date | None = None) -> list[Task]:
+    """Every task of a run, in order. ``since``/``until`` override the incidents' windows."""
+    tasks = []
+    chosen = [o for o in outlets.outlets if (o.id in outlet_ids if outlet_ids else o.enabled)]
+    all_since = since or min(i.since for i in incidents)
+    all_until = until or max(i.until for i in incidents)
+    for o in chosen:
+        for idx, spec in enumerate(o.sources):
+            langs = spec.lang or o.lang
+            if "query" not in spec.placeholders:
+                tasks.append(Task(o, idx, None, langs[0] if len(langs) == 1 else None, None,
+                                  all_since, all_until))
+                continue
+            for inc in incidents:
+                for lang in langs:
+                    for q in inc.queries.get(lang):
+                        tasks.append(Task(o, idx, inc, lang, q, since or inc.since, until or inc.until))
+    return tasks
+
+
+class Run:
+    def __init__(self, outlets: OutletsFile, incidents: list[Incident], *, fetcher: Fetcher,
+                 store: Store, matcher: Matcher, on_hit: Callable[[dict], None] | None = None):
+        self.defaults = outlets.defaults
+        self.incidents = {i.id: i for i in incidents}
+        self.fetcher, self.store, self.matcher = fetcher, store, matcher
+        self.on_hit = on_hit
+        self.stats: dict[tuple[str, int], SourceStats] = {}
+        self._seen: set[tuple[str, str]] = set()     # (incident, canonical url) matched this run
+
+    # ------------------------------------------------------------------ tasks
+    def stats_for(self, task: Task) -> SourceStats:
+        key = (task.outlet.id, task.index)
+        if key not in self.stats:
+            self.stats[key] = SourceStats(task.outlet.id, task.index, task.spec.kind, task.spec.url)
+        return self.stats[key]
+
+    def run_task(self, task: Task) -> None:
+        st = self.stats_for(task)
+        spec = task.spec
+        pages = (spec.max_pages or self.defaults.max_pages) if task.paginated() else 1
+        seen_urls: set[str] = set()
+        for page in range(1, pages + 1):
+            url = task.url(page)
+            got = self._fetch_parse(task, st, url)
+            if got is None:
+                return
+            parsed, resp = got
+            fresh = [c for c in parsed.candidates if c.url not in seen_urls]
+            seen_urls.update(c.url for c in parsed.candidates)
+            self._follow(task, st, parsed, depth=1)
+            for c in fresh:
+                self._candidate(task, st, c, url, resp.date)
+            if not fresh:
+                return
+        if pages > 1:
+            st.capped = True   # the last page allowed still had new results: there may be more
+            log.info("%s[%d]: %r stopped at max_pages=%d with results left", task.outlet.id,
+                     task.index, task.query, pages)
+
+    def _fetch_parse(self, task: Task, st: SourceStats, url: str) -> tuple[Parsed, Response] | None:
+        resp = self.fetcher.get(url, rate_limit_s=task.spec.rate_limit_s)
+        st.requests += 1
+        st.from_cache += resp.from_cache
+        if resp.robots_blocked:
+            st.robots_blocked += 1
+        if resp.status is not None:
+            st.statuses[resp.status] += 1
+        if not resp.ok:
+            st.errors.append(f"{url}: {resp.error or f'HTTP {resp.status}'}")
+            log.warning("%s[%d] %s: %s", task.outlet.id, task.index, url, st.errors[-1])
+            return None
+        try:
+            parsed = sources.module(task.spec.kind).parse(task.spec, resp)
+        except sources.ParseError as e:
+            st.errors.append(f"{url}: cannot parse as {task.spec.kind}: {e}")
+            log.warning("%s[%d] %s", task.outlet.id, task.index, st.errors[-1])
+            return None
+        st.candidates += len(parsed.candidates)
+        return parsed, resp
+
+    def _follow(self, task: Task, st: SourceStats, parsed: Parsed, depth: int) -> None:
+        """Child sitemaps: newest first, none whose lastmod predates the window, at most max_children."""
+        if not parsed.follow:
+            return
+        if depth > MAX_SITEMAP_DEPTH:
+            st.errors.append(f"sitemap nesting deeper than {MAX_SITEMAP_DEPTH} levels; not followed")
+            return
+        tz = task.spec.tz or task.outlet.tz
+        dated = []
+        for link in parsed.follow:
+            d = dates.parse_date(link.date_raw, tz=tz) if link.date_raw else None
+            if d is not None and dates.day_of(d) < task.since:
+                continue   # not modified since the window opened: nothing of ours inside
+            dated.append((dates.day_of(d) if d else date.min, link))
+        dated.sort(key=lambda x: x[0], reverse=True)
+        limit = getattr(task.spec, "max_children", None) or self.defaults.max_children
+        if len(dated) > limit:
+            st.capped = True
+        for _, link in dated[:limit]:
+            got = self._fetch_parse(task, st, link.url)
+            if got is None:
+                continue
+            child, resp = got
+            self._follow(task, st, child, depth + 1)
+            for c in child.candidates:
+                self._candidate(task, st, c, link.url, resp.date)
+
+    # -------------------------------------------------------------- candidates
+    def _candidate(self, task: Task, st: SourceStats, c: Candidate, listing_url: str,
+                   response_date: datetime | None) -> None:
+        if not c.title or not c.url:
+            return
+        tz = task.spec.tz or task.outlet.tz
+        lang = c.lang[:2].lower() if c.lang else (task.lang or text.script_lang(c.title))
+        published, method = dates.resolve(raw=c.date_raw, url=c.url, lang=lang, tz=tz,
+                                          relative_base=response_date)
+        if published is not None and not (task.since <= dates.day_of(published, tz) <= task.until):
+            st.out_of_window += 1
+            return
+        for m in self.matcher.best(c.title, published=published, lang=lang):
+            if m.incident not in self.incidents:
+                continue
+            key = (m.incident, canonical_url(c.url))
+            if key in self._seen:
+                continue
+            self._seen.add(key)
+            hit = {
+                "incident": m.incident, "outlet": task.outlet.id, "lang": lang, "title": c.title,
+                "url": c.url, "published": dates.to_iso(published), "score": m.score,
+                "matched": list(m.matched), "source": task.spec.kind, "query": task.query,
+                "found_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "date_method": method, "listing_url": listing_url,
+            }
+            if c.publisher:
+                hit["publisher"] = c.publisher
+            if self.store.folder(m.incident).add(hit):
+                st.hits[m.incident] += 1
+                if self.on_hit:
+                    self.on_hit(hit)
+
+    # ----------------------------------------------------------------- report
+    def failed(self) -> list[SourceStats]:
+        return [s for s in self.stats.values() if s.status != "ok"]
+
+    def outlet_records(self, incident_id: str | None, outlets: list[Outlet]) -> dict:
+        out = {}
+        for o in outlets:
+            srcs = [self.stats[(o.id, i)].record(incident_id) for i in range(len(o.sources))
+                    if (o.id, i) in self.stats]
+            if srcs:
+                out[o.id] = {"name": o.name, "sources": srcs}
+        return out

@@ -1,0 +1,50 @@
+"""Source kinds: how to ask an outlet (URL templates) and how to read its answer.
+
+Each kind is a module with ``parse(spec, response) -> Parsed``; parse never does
+I/O and raises only ParseError. Building requests is the same for every kind:
+expand the source's URL template (``expand``).
+"""
+from __future__ import annotations
+
+import importlib
+from datetime import date
+from types import ModuleType
+from urllib.parse import quote_plus
+
+KINDS = ("rss", "sitemap", "html_search", "json_search")
+
+
+class ParseError(Exception):
+    """The response is not what this source kind reads (an HTML error page where a feed
+    was expected, malformed XML/JSON, ...). The message is one line for run.json."""
+
+
+def module(kind: str) -> ModuleType:
+    if kind not in KINDS:
+        raise KeyError(kind)
+    return importlib.import_module(f"{__name__}.{kind}")
+
+
+class _DateArg:
+    """``{since}`` formats as ISO by default, ``{since:%d.%m.%Y}`` with strftime."""
+
+    def __init__(self, d: date):
+        self.d = d
+
+    def __format__(self, spec: str) -> str:
+        return self.d.strftime(spec) if spec else self.d.isoformat()
+
+
+def expand(template: str, *, query: str | None = None, since: date | None = None,
+           until: date | None = None, page: int = 1, page_start: int = 1,
+           page_size: int = 20) -> str:
+    """Fill a URL template. ``page`` counts from 1 for us; ``{page}`` is rendered
+    from the source's ``page_start`` and ``{offset}`` from its ``page_size``."""
+    values = {
+        "query": quote_plus(query or ""),
+        "since": _DateArg(since or date(1990, 1, 1)),
+        "until": _DateArg(until or date.today()),
+        "page": page - 1 + page_start,
+        "offset": (page - 1) * page_size,
+    }
+    return template.format(**values)

@@ -1,0 +1,73 @@
+"""Normalisation shared by matching and dedup.
+
+One pipeline for every string compared anywhere: Unicode NFKC, casefold,
+ё→е, quotes and dashes unified, tokens split on anything that is not a letter
+or digit, and word forms reduced to Snowball stems (Russian for Cyrillic
+tokens, English for Latin ones, whatever the headline's declared language,
+so a mixed headline such as "ДРГ в Grayvoron" is stemmed right).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+_QUOTES = str.maketrans({
+    "«": '"', "»": '"', "„": '"', "“": '"', "”": '"', "‟": '"', "″": '"',
+    "‘": "'", "’": "'", "‚": "'", "‛": "'", "ʼ": "'", "`": "'", "´": "'",
+    "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
+    "ё": "е", "Ё": "Е", "\u00a0": " ", "\u202f": " ",
+})
+_TOKEN = re.compile(r"[^\W_]+(?:['-][^\W_]+)*", re.UNICODE)
+_CYR = re.compile(r"[а-яєіїґ]")
+_UK_ONLY = re.compile(r"[єіїґ]")
+
+_RU = Stemmer.Stemmer("russian")
+_EN = Stemmer.Stemmer("english")
+
+
+def normalize(s: str) -> str:
+    """NFKC, casefold, ё→е, unified quotes/dashes, collapsed whitespace."""
+    s = unicodedata.normalize("NFKC", s or "").translate(_QUOTES).casefold()
+    return " ".join(s.replace("ё", "е").split())
+
+
+def tokens(s: str) -> list[str]:
+    """Word tokens of the normalised string; hyphenated words are split too
+    ("гора-подол" -> "гора", "подол") so a phrase alias matches either way."""
+    out = []
+    for t in _TOKEN.findall(normalize(s)):
+        out.extend(p for p in re.split(r"[-']", t) if p)
+    return out
+
+
+def script_lang(s: str) -> str:
+    """'uk', 'ru' or 'en' from the letters used (a guess for undeclared text)."""
+    low = (s or "").lower()
+    if _UK_ONLY.search(low):
+        return "uk"
+    if _CYR.search(low):
+        return "ru"
+    return "en"
+
+
+@lru_cache(maxsize=200_000)
+def stem(token: str) -> str:
+    """Snowball stem by script. Ukrainian has no Snowball stemmer; the Russian
+    one reduces its shared endings well enough for place names."""
+    if _CYR.search(token):
+        return _RU.stemWord(token)
+    if token.isascii() and token.isalpha():
+        return _EN.stemWord(token)
+    return token
+
+
+def stems(s: str) -> list[str]:
+    return [stem(t) for t in tokens(s)]
+
+
+def stem_text(s: str) -> str:
+    """The stems joined by spaces: the form fuzzy comparisons run on."""
+    return " ".join(stems(s))

@@ -1,0 +1,8 @@
+#!/usr/bin/env python3
+"""Entry point: python search.py --help"""
+import sys
+
+from incidentsearch.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
