@@ -11,8 +11,10 @@ Named features, each visible in a hit's ``matched`` list:
 - ``date:in-window`` / ``date:unknown``
 
 A headline is accepted when it is anchored (an own place or own actor, or a
-region while the date is known to be in the window), carries evidence of the
-event (a term, an own actor, or a close description), is not dated outside the
+region with a date known to be in the window or an event word no other
+incident has, or two such event words and a date in the window), carries evidence of the
+event (a term, an own actor, an own place with a shared actor, or a close
+description), is not dated outside the
 window, and scores at least ``threshold``. A bare place name never matches.
 """
 from __future__ import annotations
@@ -27,11 +29,11 @@ from . import dates, text
 from .config import Incident
 from .models import Match
 
-W_PLACE, W_REGION, W_ACTOR, W_SHARED_ACTOR = 40, 12, 30, 10
-W_TERM, W_TERM2, W_SIMILAR_MAX, W_DATE = 25, 10, 20, 5
+W_PLACE, W_REGION, W_ACTOR, W_SHARED_ACTOR = 40, 20, 30, 10
+W_TERM, W_TERM2, W_SIMILAR_MAX, W_DATE = 25, 10, 20, 10
 SIMILAR_FLOOR = 50          # similarity below this adds nothing
 SIMILAR_EVIDENCE = 75       # similarity at or above this counts as evidence of the event
-THRESHOLD = 60
+THRESHOLD = 45
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,10 @@ def _aliases(values) -> list[_Alias]:
     return out
 
 
-def _contains(hay: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    n = len(needle)
-    if n == 1:
-        return needle[0] in hay
-    return any(hay[i:i + n] == needle for i in range(len(hay) - n + 1))
+def _contains(hay: frozenset[str], needle: tuple[str, ...]) -> bool:
+    """Every word of the alias, in any order and any case form ("Белгородской и
+    Курской областях" names "Белгородская область")."""
+    return all(w in hay for w in needle)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class _Index:
     actors: tuple[_Alias, ...]
     shared_actors: tuple[_Alias, ...]
     terms: tuple[_Alias, ...]
+    own_terms: frozenset[str]                  # labels of terms no other incident has
     descriptions: dict[str, tuple[str, ...]]   # lang -> stemmed descriptions
 
 
@@ -80,13 +82,15 @@ class Matcher:
         self.threshold = threshold
         self.window = window   # overrides every incident's own window (--since/--until)
         count: Counter[tuple[str, ...]] = Counter()
+        term_count: Counter[tuple[str, ...]] = Counter()
         for inc in incidents:
             count.update({a.stems for a in _aliases(inc.places + inc.actors)})
+            term_count.update({a.stems for a in _aliases(self._terms(inc))})
         self._index: list[_Index] = []
         for inc in incidents:
             places = _aliases(inc.places)
             actors = _aliases(inc.actors)
-            terms = _aliases(sum((inc.terms.get(lang) for lang in ("ru", "en", "uk")), []))
+            terms = _aliases(self._terms(inc))
             descs = {lang: tuple(text.stem_text(d) for d in inc.descriptions.get(lang))
                      for lang in ("ru", "en", "uk")}
             self._index.append(_Index(
@@ -96,8 +100,13 @@ class Matcher:
                 actors=tuple(a for a in actors if count[a.stems] == 1),
                 shared_actors=tuple(a for a in actors if count[a.stems] > 1),
                 terms=tuple(terms),
+                own_terms=frozenset(a.label for a in terms if term_count[a.stems] == 1),
                 descriptions=descs,
             ))
+
+    @staticmethod
+    def _terms(inc: Incident) -> list[str]:
+        return [t for lang in ("ru", "en", "uk") for t in inc.terms.get(lang)]
 
     @property
     def incidents(self) -> list[Incident]:
@@ -106,8 +115,9 @@ class Matcher:
     def score_all(self, title: str, *, published: date | datetime | None = None,
                   lang: str | None = None, summary: str | None = None) -> list[Match]:
         """One Match per incident, in the incidents' order."""
-        hay = tuple(text.stems(title))
-        stem_title = " ".join(hay)
+        words = text.stems(title)
+        hay = frozenset(words)
+        stem_title = " ".join(words)
         lang = lang or text.script_lang(title)
         return [self._score(ix, hay, stem_title, published, lang) for ix in self._index]
 
@@ -164,17 +174,20 @@ class Matcher:
             fired.append("date:unknown")
         score = min(100.0, round(score, 1))
 
-        anchored = bool(places or actors or (regions and in_window))
-        evidence = bool(terms or actors or sim >= SIMILAR_EVIDENCE)
+        own_terms = [t for t in terms if t in ix.own_terms]
+        anchored = bool(places or actors or (regions and (in_window or own_terms))
+                        or (len(own_terms) > 1 and in_window))
+        evidence = bool(terms or actors or (places and shared) or sim >= SIMILAR_EVIDENCE)
         accepted = anchored and evidence and in_window is not False and score >= self.threshold
         if in_window is False:
             reasons.append(f"published {dates.to_iso(published)} is outside the window "
                            f"{lo}..{hi}")
         if not anchored:
-            reasons.append("no place or actor of its own"
-                           + (" (a region alone needs a date inside the window)" if regions else ""))
+            reasons.append("no place or actor of its own" + (
+                " (a region needs a date inside the window or an event word only this incident has)"
+                if regions else ""))
         if not evidence:
-            reasons.append("no event word, own actor, or close description")
+            reasons.append("no event word, own actor, own place with an actor, or close description")
         if score < self.threshold:
             reasons.append(f"score {score} below threshold {self.threshold}")
         return Match(incident=inc.id, score=score, matched=tuple(fired), accepted=accepted,

@@ -94,9 +94,14 @@ def plan(outlets: OutletsFile, incidents: list[Incident], *, outlet_ids=None,
     for o in chosen:
         for idx, spec in enumerate(o.sources):
             langs = spec.lang or o.lang
+            lang = langs[0] if len(langs) == 1 else None
             if "query" not in spec.placeholders:
-                tasks.append(Task(o, idx, None, langs[0] if len(langs) == 1 else None, None,
-                                  all_since, all_until))
+                if {"since", "until"} & spec.placeholders and not since:
+                    # a date-ranged listing (e.g. a sitemap by date): one read per incident window
+                    windows = dict.fromkeys((i.since, until or i.until) for i in incidents)
+                else:
+                    windows = {(all_since, all_until): None}
+                tasks += [Task(o, idx, None, lang, None, s, u) for s, u in windows]
                 continue
             for inc in incidents:
                 for lang in langs:

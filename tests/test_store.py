@@ -1,0 +1,72 @@
+"""The dated folder: append-only hits.jsonl, no duplicates across runs, csv and run.json."""
+from __future__ import annotations
+
+import csv
+import json
+
+from incidentsearch.dedup import canonical_url
+from incidentsearch.store import FIELDS, Store, read_hits
+
+
+def hit(url, title="Украинские диверсанты зашли в Белгородскую область", **kw):
+    h = {"incident": "grayvoron-2023", "outlet": "lenta", "lang": "ru", "title": title, "url": url,
+         "published": "2023-05-22", "score": 80.0, "matched": ["place:Козинка", "term:ДРГ"],
+         "source": "rss", "query": None, "found_at": "2026-11-21T00:00:00+00:00",
+         "date_method": "field", "listing_url": "http://127.0.0.1/rss"}
+    h.update(kw)
+    return h
+
+
+def test_second_store_on_same_day_adds_only_new(tmp_path):
+    s = Store(tmp_path, "2026-11-21")
+    f = s.folder("grayvoron-2023")
+    assert f.add(hit("https://lenta.ru/news/2023/05/22/drg/"))
+    assert not f.add(hit("http://www.lenta.ru/news/2023/05/22/drg?utm_source=tg#top"))  # same article
+    s.close()
+    s2 = Store(tmp_path, "2026-11-21")
+    f2 = s2.folder("grayvoron-2023")
+    assert f2.existing == 1
+    assert not f2.add(hit("https://lenta.ru/news/2023/05/22/drg/"))
+    assert f2.add(hit("https://lenta.ru/news/2023/05/23/kto/"))
+    s2.close()
+    rows = read_hits(tmp_path / "2026-11-21" / "grayvoron-2023" / "hits.jsonl")
+    assert [r["url"] for r in rows] == ["https://lenta.ru/news/2023/05/22/drg/", "https://lenta.ru/news/2023/05/23/kto/"]
+    with open(tmp_path / "2026-11-21" / "grayvoron-2023" / "hits.csv", encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    assert len(table) == 2 and list(table[0])[:len(FIELDS)] == list(FIELDS)
+    assert table[0]["matched"] == "place:Козинка; term:ДРГ"
+    assert table[0]["title"] == "Украинские диверсанты зашли в Белгородскую область"
+
+
+def test_torn_last_line_is_skipped_and_next_append_starts_clean(tmp_path):
+    d = tmp_path / "2026-11-21" / "grayvoron-2023"
+    d.mkdir(parents=True)
+    good = json.dumps(hit("https://a.example/1"), ensure_ascii=False)
+    (d / "hits.jsonl").write_text(good + "\n" + good[:40], encoding="utf-8")   # killed mid-write
+    s = Store(tmp_path, "2026-11-21")
+    f = s.folder("grayvoron-2023")
+    assert f.existing == 1
+    assert f.add(hit("https://a.example/2"))
+    s.close()
+    lines = (d / "hits.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3 and json.loads(lines[2])["url"] == "https://a.example/2"
+    assert [r["url"] for r in read_hits(d / "hits.jsonl")] == ["https://a.example/1", "https://a.example/2"]
+
+
+def test_run_json_keeps_history(tmp_path):
+    s = Store(tmp_path, "2026-11-21")
+    f = s.folder("soloti-2022")
+    f.write_run({"started": "a", "ended": "b", "exit_code": 0, "hits_new": 3, "arguments": []})
+    f.write_run({"started": "c", "ended": "d", "exit_code": 1, "hits_new": 0, "arguments": ["-v"]})
+    rec = json.loads((f.path / "run.json").read_text())
+    assert rec["started"] == "c" and rec["exit_code"] == 1
+    assert rec["history"] == [{"started": "a", "ended": "b", "exit_code": 0, "hits_new": 3, "arguments": []}]
+    assert not [p for p in f.path.iterdir() if p.name.startswith(".")], "temp files left behind"
+
+
+def test_canonical_url():
+    assert canonical_url("HTTP://WWW.Lenta.RU:80/news/2023/05/22/x/?utm_medium=rss&b=2&a=1#c") == \
+        "https://lenta.ru/news/2023/05/22/x?a=1&b=2"
+    assert canonical_url("https://ria.ru/20221015/strelba-1824359.html") == "https://ria.ru/20221015/strelba-1824359.html"
+    assert canonical_url("https://x.example:8443/a") == "https://x.example:8443/a"
+    assert canonical_url("https://x.example/a?id=1") != canonical_url("https://x.example/a?id=2")
