@@ -1,0 +1,439 @@
+"""The only network code of the project.
+
+One :class:`Fetcher` per run: a ``requests`` session with an explicit
+User-Agent, connect/read timeouts, its own retry loop (exponential backoff,
+``Retry-After`` honoured on 429/503 up to a cap), a per-host politeness
+interval, robots.txt (protego), a cap on the decompressed body size, charset
+decoding (:mod:`incidentsearch.charset`) and an HTTP cache (requests-cache's
+SQLite backend) so that a re-run does not download again.
+
+``Fetcher.get`` never raises for network or HTTP trouble: it returns a
+:class:`~incidentsearch.models.Response` whose ``error`` says what went wrong.
+"""
+from __future__ import annotations
+
+import email.utils
+import logging
+import pathlib
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+import urllib3
+from protego import Protego
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+
+from .charset import decode_body, is_binary_type
+from .models import Response
+
+__all__ = ["Fetcher", "decode_body", "parse_retry_after"]
+
+log = logging.getLogger("incidentsearch.fetch")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+MAX_REDIRECTS = 10
+ROBOTS_MAX_BYTES = 500_000          # Google reads the first 500 KiB of a robots.txt
+_CHUNK = 64 * 1024
+
+
+class _TooLarge(Exception):
+    """The body (after decompression) exceeds the cap; raised from the adapter."""
+
+
+# What a GET may raise for network reasons; anything else is a bug and propagates.
+_NETWORK_ERRORS = (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError, _TooLarge)
+
+
+class _CappedAdapter(HTTPAdapter):
+    """Reads every body itself, in chunks, and stops at ``max_bytes``.
+
+    Doing it in the adapter covers redirect hops too (requests reads their
+    bodies) and leaves ``response.content`` filled, so nothing downstream
+    (requests, requests-cache) can read an uncapped stream. urllib3 decodes
+    gzip/deflate chunk by chunk, so the cap holds on *decompressed* bytes and a
+    gzip bomb never sits in memory.
+    """
+
+    def __init__(self, max_bytes: int, body_deadline_s: float, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.max_bytes = max_bytes
+        self.body_deadline_s = body_deadline_s
+
+    def send(self, request, stream=False, **kw):  # type: ignore[override]
+        resp = super().send(request, stream=True, **kw)
+        cap = self.max_bytes
+        try:
+            length = int(resp.headers.get("Content-Length", ""))
+        except ValueError:
+            length = -1
+        if length > cap:
+            resp.close()
+            raise _TooLarge(f"response larger than {cap} bytes")
+        parts, total, start = [], 0, time.monotonic()
+        try:
+            for chunk in resp.iter_content(_CHUNK):
+                total += len(chunk)
+                if total > cap:
+                    raise _TooLarge(f"response larger than {cap} bytes")
+                if time.monotonic() - start > self.body_deadline_s:
+                    raise requests.exceptions.ReadTimeout(
+                        f"body not complete after {self.body_deadline_s:g}s")
+                parts.append(chunk)
+        except BaseException:
+            resp.close()
+            raise
+        resp._content = b"".join(parts)
+        resp._content_consumed = True      # urllib3 released the connection at end of stream
+        return resp
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value (delta-seconds or HTTP-date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def _host_key(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def _cause_chain(exc: BaseException):
+    """The exception and everything it wraps (args[0], .reason, __cause__, __context__)."""
+    todo, seen = [exc], set()
+    while todo:
+        e = todo.pop(0)
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        arg0 = e.args[0] if e.args else None
+        todo += [x for x in (getattr(e, "reason", None), arg0, e.__cause__, e.__context__)
+                 if isinstance(x, BaseException)]
+
+
+def _first_line(text: str, limit: int = 200) -> str:
+    line = str(text).strip().splitlines()[0] if str(text).strip() else ""
+    return line[:limit]
+
+
+class Fetcher:
+    """Polite, cached, size-capped GET requests. Thread-safe."""
+
+    def __init__(self, *, user_agent: str, timeout_s: float = 20.0, connect_timeout_s: float = 10.0,
+                 retries: int = 3, backoff_s: float = 1.0, max_retry_after_s: float = 120.0,
+                 rate_limit_s: float = 1.0, max_bytes: int = 20_000_000, respect_robots: bool = True,
+                 cache_dir: pathlib.Path | None = None, cache_expire_s: float = 6 * 3600) -> None:
+        if not user_agent or not user_agent.strip():
+            raise ValueError("user_agent must be given")
+        self.user_agent = user_agent
+        self.timeout_s = timeout_s
+        self.connect_timeout_s = connect_timeout_s
+        self.retries = max(0, int(retries))
+        self.backoff_s = backoff_s
+        self.max_retry_after_s = max_retry_after_s
+        self.rate_limit_s = rate_limit_s
+        self.max_bytes = max_bytes
+        self.respect_robots = respect_robots
+        self.cache_expire_s = cache_expire_s
+        # robots.txt groups are matched on the product token ("incidentsearch/0.1 (+url)" -> "incidentsearch")
+        self.robots_token = user_agent.split("/")[0].split()[0]
+
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = user_agent
+        self.session.max_redirects = MAX_REDIRECTS
+        adapter = _CappedAdapter(max_bytes, body_deadline_s=max(4 * timeout_s, 60.0),
+                                 pool_connections=32, pool_maxsize=32, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+        self.cache = None
+        if cache_dir is not None:
+            from requests_cache import SQLiteCache
+            cache_dir = pathlib.Path(cache_dir)
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            self.cache = SQLiteCache(cache_dir / "http_cache.sqlite", wal=True)
+
+        self.stats: dict[str, int] = {"requests": 0, "cache_hits": 0, "robots_blocked": 0,
+                                      "errors": 0, "robots_unavailable": 0, "retries": 0}
+        self._stats_lock = threading.Lock()
+        self._locks_lock = threading.Lock()
+        self._host_locks: dict[tuple, threading.Lock] = {}
+        self._robots_locks: dict[tuple, threading.Lock] = {}
+        self._last_start: dict[tuple, float] = {}
+        self._robots: dict[tuple, Protego | None] = {}
+
+    # -- context manager -------------------------------------------------
+    def __enter__(self) -> "Fetcher":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.session.close()
+        if self.cache is not None:
+            try:
+                self.cache.close()
+            except Exception:  # pragma: no cover
+                log.debug("closing the cache failed", exc_info=True)
+
+    # -- helpers ---------------------------------------------------------
+    def _count(self, key: str, n: int = 1) -> None:
+        with self._stats_lock:
+            self.stats[key] = self.stats.get(key, 0) + n
+
+    def _lock_for(self, table: dict, key: tuple) -> threading.Lock:
+        with self._locks_lock:
+            lock = table.get(key)
+            if lock is None:
+                lock = table[key] = threading.Lock()
+            return lock
+
+    def _wait_turn(self, url: str, interval: float) -> None:
+        """At most one request start per ``interval`` seconds per scheme+host+port."""
+        key = _host_key(url)
+        with self._lock_for(self._host_locks, key):
+            last = self._last_start.get(key)
+            if last is not None and interval > 0:
+                delay = last + interval - time.monotonic()
+                if delay > 0:
+                    log.debug("politeness: waiting %.2fs for %s://%s:%d", delay, *key)
+                    time.sleep(delay)
+            self._last_start[key] = time.monotonic()
+
+    def _error_text(self, exc: BaseException) -> str:
+        if isinstance(exc, _TooLarge):
+            return str(exc)
+        if isinstance(exc, requests.exceptions.TooManyRedirects):
+            return "too many redirects"
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return f"connect timeout after {self.connect_timeout_s:g}s"
+        if isinstance(exc, requests.exceptions.ReadTimeout):
+            return f"timeout after {self.timeout_s:g}s"
+        if isinstance(exc, requests.exceptions.SSLError):
+            return "TLS error: " + _first_line(str(exc))
+        if isinstance(exc, (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)):
+            return "unsupported URL scheme"
+        if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.URLRequired)):
+            return "invalid URL"
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            for e in _cause_chain(exc):
+                if isinstance(e, ConnectionRefusedError):
+                    return "connection refused"
+                if isinstance(e, ConnectionResetError):
+                    return "connection reset"
+                if type(e).__name__ == "NameResolutionError" or "Name or service not known" in str(e):
+                    return "DNS lookup failed"
+            return "connection error: " + _first_line(str(exc))
+        if isinstance(exc, (requests.exceptions.ChunkedEncodingError,
+                            requests.exceptions.ContentDecodingError)):
+            return "broken response body: " + _first_line(str(exc))
+        return f"request failed: {type(exc).__name__}: {_first_line(str(exc))}"
+
+    @staticmethod
+    def _retryable(exc: BaseException) -> bool:
+        if isinstance(exc, (_TooLarge, requests.exceptions.TooManyRedirects, requests.exceptions.SSLError,
+                            requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+                            requests.exceptions.MissingSchema)):
+            return False
+        return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                                requests.exceptions.ChunkedEncodingError))
+
+    def _cache_key(self, url: str, headers: dict[str, str] | None) -> str | None:
+        if self.cache is None:
+            return None
+        prepared = self.session.prepare_request(requests.Request("GET", url, headers=headers))
+        return self.cache.create_key(prepared)
+
+    def _cached(self, key: str, max_age: float):
+        try:
+            cached = self.cache.get_response(key)
+        except Exception:
+            log.warning("HTTP cache read failed; fetching", exc_info=True)
+            return None
+        if cached is None:
+            return None
+        created = cached.created_at
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=timezone.utc)
+        age = (datetime.now(timezone.utc) - created).total_seconds()
+        return cached if age < max_age else None
+
+    def _store(self, key: str, resp: requests.Response, keep_s: float) -> None:
+        try:
+            expires = datetime.now(timezone.utc) + timedelta(seconds=keep_s)
+            self.cache.save_response(resp, key, expires)
+        except Exception:
+            log.warning("HTTP cache write failed for %s", resp.url, exc_info=True)
+
+    def _build(self, url: str, resp, *, started: float, from_cache: bool,
+               error: str | None = None) -> Response:
+        headers = CaseInsensitiveDict(resp.headers)
+        content = resp.content or b""
+        ctype = headers.get("Content-Type")
+        if is_binary_type(ctype):
+            text, encoding = "", None
+        else:
+            text, encoding = decode_body(content, ctype)
+        status = resp.status_code
+        if error is None and status >= 400:
+            error = f"HTTP {status}"
+        return Response(url=url, final_url=resp.url or url, status=status, headers=headers,
+                        content=content, text=text, encoding=encoding,
+                        date=_http_date(headers.get("Date")), from_cache=from_cache,
+                        elapsed_s=time.monotonic() - started, error=error)
+
+    # -- robots.txt ------------------------------------------------------
+    def _robots_for(self, url: str, interval: float) -> Protego | None:
+        """The parsed robots.txt of the URL's host (None = allow all); fetched once per host."""
+        key = _host_key(url)
+        with self._lock_for(self._robots_locks, key):
+            if key in self._robots:
+                return self._robots[key]
+            parts = urlsplit(url)
+            robots_url = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
+            resp = self._fetch(robots_url, interval=interval, expire_after=None, headers=None,
+                               robots_fetch=True)
+            rules: Protego | None = None
+            if resp.status is not None and 200 <= resp.status < 300 and resp.error is None:
+                try:
+                    rules = Protego.parse(resp.text[:ROBOTS_MAX_BYTES])
+                except Exception:
+                    log.info("unparsable robots.txt at %s; allowing all", robots_url, exc_info=True)
+            elif resp.status is not None and 400 <= resp.status < 500:
+                log.debug("robots.txt %s: HTTP %s, allowing all", robots_url, resp.status)
+            else:
+                log.info("robots.txt unavailable at %s (%s); allowing all", robots_url, resp.error)
+                self._count("robots_unavailable")
+            self._robots[key] = rules
+            return rules
+
+    # -- the public call -------------------------------------------------
+    def get(self, url: str, *, rate_limit_s: float | None = None, expire_after: float | None = None,
+            headers: dict[str, str] | None = None) -> Response:
+        """GET ``url``; never raises for network/HTTP problems (see ``Response.error``)."""
+        interval = self.rate_limit_s if rate_limit_s is None else rate_limit_s
+        return self._fetch(url, interval=interval, expire_after=expire_after, headers=headers)
+
+    def _fetch(self, url: str, *, interval: float, expire_after: float | None,
+               headers: dict[str, str] | None, robots_fetch: bool = False) -> Response:
+        """One URL: cache, robots.txt, then the retry loop. ``robots_fetch``: this *is* the
+        robots.txt request (no robots check, its failures are not counted as errors)."""
+        started = time.monotonic()
+        count_error = (lambda: None) if robots_fetch else (lambda: self._count("errors"))
+        try:
+            parts = urlsplit(url)
+            scheme, valid = parts.scheme.lower(), bool(parts.hostname) and parts.port != 0
+        except ValueError:                      # bad port, unbalanced [ in the host...
+            scheme, valid = "http", False
+        if scheme not in ("http", "https") or not valid:
+            count_error()
+            err = "unsupported URL scheme" if scheme not in ("http", "https") else "invalid URL"
+            return Response(url=url, error=err)
+
+        if expire_after is None or expire_after < 0:
+            max_age = self.cache_expire_s
+        else:
+            max_age = float(expire_after)
+        try:
+            key = self._cache_key(url, headers)
+        except requests.exceptions.RequestException as exc:
+            count_error()
+            return Response(url=url, error=self._error_text(exc))
+        if key is not None and max_age > 0:
+            cached = self._cached(key, max_age)
+            if cached is not None:
+                self._count("cache_hits")
+                log.debug("cache hit %s", url)
+                return self._build(url, cached, started=started, from_cache=True)
+
+        if self.respect_robots and not robots_fetch:
+            rules = self._robots_for(url, interval)
+            if rules is not None and not rules.can_fetch(url, self.robots_token):
+                self._count("robots_blocked")
+                log.info("disallowed by robots.txt: %s", url)
+                return Response(url=url, error="disallowed by robots.txt", robots_blocked=True,
+                                elapsed_s=time.monotonic() - started)
+
+        timeout = (self.connect_timeout_s, self.timeout_s)
+        attempt = 0
+        while True:
+            self._wait_turn(url, interval)
+            self._count("requests")
+            log.debug("GET %s (attempt %d)", url, attempt + 1)
+            try:
+                resp = self.session.get(url, headers=headers, timeout=timeout, allow_redirects=True,
+                                        verify=True)
+            except _NETWORK_ERRORS as exc:
+                err = self._error_text(exc)
+                if attempt < self.retries and self._retryable(exc):
+                    delay = self.backoff_s * 2 ** attempt
+                    log.info("%s: %s; retry %d in %.2fs", url, err, attempt + 1, delay)
+                    self._count("retries")
+                    time.sleep(delay)
+                    attempt += 1
+                    continue
+                log.info("%s: %s", url, err)
+                count_error()
+                return Response(url=url, error=err, elapsed_s=time.monotonic() - started)
+
+            status = resp.status_code
+            if status in RETRY_STATUSES and attempt < self.retries:
+                delay = self.backoff_s * 2 ** attempt
+                if status in RETRY_AFTER_STATUSES:
+                    wait = parse_retry_after(resp.headers.get("Retry-After"))
+                    if wait is not None and wait > self.max_retry_after_s:
+                        err = f"rate limited: Retry-After {wait:.0f} s exceeds cap"
+                        log.info("%s: %s (%gs)", url, err, self.max_retry_after_s)
+                        count_error()
+                        return self._build(url, resp, started=started, from_cache=False, error=err)
+                    if wait is not None:
+                        delay = max(delay, wait)
+                log.info("%s: HTTP %d; retry %d in %.2fs", url, status, attempt + 1, delay)
+                self._count("retries")
+                time.sleep(delay)
+                attempt += 1
+                continue
+            break
+
+        result = self._build(url, resp, started=started, from_cache=False)
+        if result.error is not None:
+            count_error()
+            log.info("%s: %s", url, result.error)
+        elif key is not None and status == 200:
+            self._store(key, resp, max(self.cache_expire_s, max_age))
+        return result
