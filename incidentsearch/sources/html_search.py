@@ -1,0 +1,138 @@
+"""An outlet's HTML search (or listing) page read with CSS selectors.
+
+``spec.item`` selects the results; ``spec.fields`` maps title/url/date/summary
+to selectors relative to one result:
+- ``sel`` reads the text of the first match, ``sel@attr`` its attribute
+  (``time@datetime``, ``a@href``); ``@attr`` alone reads the item's own
+  attribute (``@data-time``); an empty selector means the item itself.
+- url defaults to the title element's link (the element itself, an enclosing
+  <a>, or an <a href> inside it), else the item's first ``a[href]``.
+An item with an empty title is skipped. No item at all is a search with no
+hits (empty Parsed) unless the body is not an HTML page (ParseError).
+"""
+from __future__ import annotations
+
+import re
+import warnings
+
+from ..models import Candidate, Parsed, Response
+from . import ParseError
+from ._common import absolute, base_url, collapse, describe, looks_like_html, summary_text
+
+_ATTR = re.compile(r"^(.*?)@([A-Za-z_:][\w:.-]*)$", re.S)
+
+
+def split_selector(sel: str) -> tuple[str, str | None]:
+    """``"time@datetime"`` -> ``("time", "datetime")``; ``"h3 a"`` -> ``("h3 a", None)``.
+    An '@' inside an attribute selector (``a[href*="@"]``) is left alone."""
+    sel = sel.strip()
+    m = _ATTR.match(sel)
+    if m and m.group(1).count("[") == m.group(1).count("]"):
+        return m.group(1).strip(), m.group(2)
+    return sel, None
+
+
+def parse(spec, response: Response) -> Parsed:
+    from bs4 import BeautifulSoup
+    text = response.text or ""
+    if not text and response.content:
+        try:                                        # a <meta charset> may lie (interfax.ru 2018): UTF-8 first
+            text = response.content.decode("utf-8")
+        except UnicodeDecodeError:
+            pass                                    # let bs4 sniff BOM / meta / guess
+    if not text and not response.content:
+        raise ParseError("not an HTML page: empty body")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            soup = BeautifulSoup(text if text else response.content, "lxml")
+    except Exception as e:                          # lxml/bs4 failures on garbage input
+        raise ParseError(f"not an HTML page: parser failed ({type(e).__name__})") from None
+    items = _select(soup, spec.item)
+    if not items:
+        if not _is_html(text or response.content.decode("utf-8", "replace")):
+            raise ParseError(f"not an HTML page: {describe(response.content or text.encode('utf-8'))}")
+        return Parsed()
+    base = base_url(response)
+    tag = soup.find("base", href=True)              # <base href> moves relative links
+    if tag is not None:
+        base = absolute(tag["href"] if isinstance(tag["href"], str) else "", base) or base
+    fields = dict(spec.fields)
+    out = []
+    for item in items:
+        c = _item(item, fields, base)
+        if c is not None:
+            out.append(c)
+    return Parsed(candidates=tuple(out))
+
+
+def _is_html(text: str) -> bool:
+    """An HTML page or fragment (not JSON, plain text, RSS or other XML)."""
+    return looks_like_html(text[:4096]) or bool(re.search(r"<(?:html|body)\b", text[:65536], re.I))
+
+
+def _select(node, css: str):
+    try:
+        return node.select(css)
+    except Exception as e:                          # soupsieve.SelectorSyntaxError and kin
+        raise ParseError(f"bad CSS selector {css!r}: {collapse(str(e)).split(' line ')[0][:80]}") from None
+
+
+def _select_one(node, css: str):
+    if not css:
+        return node
+    found = _select(node, css)
+    return found[0] if found else None
+
+
+def _value(item, sel: str, sep: str = "") -> tuple[str | None, object]:
+    """(value, element) for one field selector."""
+    css, attr = split_selector(sel)
+    el = _select_one(item, css)
+    if el is None:
+        return None, None
+    if attr:
+        v = el.get(attr)
+        if isinstance(v, list):                     # class and other multi-valued attributes
+            v = " ".join(v)
+        return (collapse(v) or None), el
+    return (collapse(el.get_text(sep)) or None), el
+
+
+def _link_of(el, item) -> str | None:
+    if el is None:
+        return None
+    if el.name == "a" and el.get("href"):
+        return el.get("href")
+    for parent in el.parents:                       # <a href><h3>title</h3></a>
+        if parent is item.parent:
+            break
+        if parent.name == "a" and parent.get("href"):
+            return parent.get("href")
+    a = el.find("a", href=True) if hasattr(el, "find") else None
+    return a.get("href") if a is not None else None
+
+
+def _item(item, fields: dict, base: str) -> Candidate | None:
+    title, title_el = _value(item, fields["title"])
+    if not title:
+        return None
+    href = None
+    if "url" in fields:
+        href, el = _value(item, fields["url"])
+        if split_selector(fields["url"])[1] is None:
+            # a plain selector for url: the element's link, else its text
+            href = _link_of(el, item) or href
+    else:
+        href = _link_of(title_el, item)
+        if href is None:
+            a = item if item.name == "a" and item.get("href") else item.find("a", href=True)
+            href = a.get("href") if a is not None else None
+    url = absolute(href, base)
+    if url is None:
+        return None
+    date_raw = _value(item, fields["date"])[0] if "date" in fields else None
+    summary = None
+    if "summary" in fields:
+        summary = summary_text(_value(item, fields["summary"], " ")[0], is_html=False)
+    return Candidate(title=title, url=url, date_raw=date_raw, summary=summary)

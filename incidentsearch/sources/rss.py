@@ -1,0 +1,143 @@
+"""Feeds: RSS 0.9x/2.0, RSS 1.0 (RDF), Atom (via feedparser) and JSON Feed 1.x.
+
+Headlines come out as published (entities decoded, CDATA unwrapped, tags
+stripped, whitespace collapsed); ``date_raw`` is the feed's own date string
+(pubDate / published / updated / dc:date), never parsed here.
+
+feedparser traps handled here:
+- ``feedparser.parse`` treats a str (and even bytes) as a URL or a file name to
+  open; the body is always handed over wrapped in BytesIO so it never does I/O.
+- Given an HTTP ``Content-Type: text/xml`` without charset it follows RFC 3023
+  and decodes as US-ASCII; so no Content-Type is passed, only
+  ``Content-Location`` (the base for relative links).
+- An undeclared non-UTF-8 body would be read as windows-1252; then the text
+  fetch.py decoded is used instead (see ``_common.xml_bytes``).
+"""
+from __future__ import annotations
+
+import io
+import json
+import warnings
+
+from ..models import Candidate, Parsed, Response
+from . import ParseError
+from ._common import (absolute, base_url, clean_title, collapse, describe, maybe_gunzip,
+                      summary_text, xml_bytes)
+
+# bozo exceptions that do not mean "broken": the feed was read fine
+_BENIGN_BOZO = ("CharacterEncodingOverride", "CharacterEncodingUnknown", "NonXMLContentType")
+
+
+def parse(spec, response: Response) -> Parsed:
+    raw = maybe_gunzip(response.content) if response.content else b""
+    head = (raw or response.text.encode("utf-8", "replace"))[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"{", b"[")):
+        return _json_feed(raw or response.text.encode("utf-8"), base_url(response))
+    data = xml_bytes(response, raw)
+    if not data.strip():
+        raise ParseError("not a feed: empty body")
+    return _xml_feed(data, base_url(response))
+
+
+# ------------------------------------------------------------------ XML feeds
+
+def _xml_feed(data: bytes, base: str) -> Parsed:
+    import feedparser
+    headers = {"content-location": base} if base else {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            d = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    except Exception as e:                          # feedparser's own bugs on garbage input
+        raise ParseError(f"not a feed: feedparser failed ({type(e).__name__})") from None
+    entries = d.get("entries") or []
+    exc = d.get("bozo_exception")
+    if not entries:
+        broken = d.get("bozo") and type(exc).__name__ not in _BENIGN_BOZO
+        if d.get("version") and not broken:
+            return Parsed()                         # a valid feed with no items: no results
+        what = describe(data)
+        if d.get("version") and exc is not None:
+            what = f"malformed XML ({collapse(str(exc))[:100]})"
+        raise ParseError(f"not a feed: {what}")
+    feed = d.get("feed") or {}
+    feed_lang = collapse(feed.get("language")) or None
+    out = []
+    for e in entries:
+        c = _entry(e, base, feed_lang)
+        if c is not None:
+            out.append(c)
+    return Parsed(candidates=tuple(out))
+
+
+def _entry(e, base: str, feed_lang: str | None) -> Candidate | None:
+    detail = e.get("title_detail") or {}
+    title = clean_title(e.get("title"), is_html="html" in (detail.get("type") or ""))
+    url = absolute(e.get("link"), base)
+    if url is None:
+        guid = e.get("id") or ""
+        url = absolute(guid, base) if guid.startswith(("http://", "https://")) else None
+    if not title or not url:
+        return None
+    date_raw = None
+    for key in ("published", "updated", "created"):
+        v = collapse(e.get(key))
+        if v:
+            date_raw = v
+            break
+    summary = None
+    if e.get("summary"):
+        sd = e.get("summary_detail") or {}
+        summary = summary_text(e.get("summary"), is_html="plain" not in (sd.get("type") or "html"))
+    lang = collapse(detail.get("language")) or feed_lang
+    src = e.get("source") or {}
+    publisher = collapse(src.get("title")) or None if isinstance(src, dict) else None
+    return Candidate(title=title, url=url, date_raw=date_raw, summary=summary, lang=lang or None,
+                     publisher=publisher)
+
+
+# ------------------------------------------------------------------ JSON Feed
+
+def _json_feed(data: bytes, base: str) -> Parsed:
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ParseError("not a feed: JSON body is not UTF-8") from None
+    except json.JSONDecodeError as e:
+        raise ParseError(f"not a feed: malformed JSON: line {e.lineno} col {e.colno}") from None
+    except (ValueError, RecursionError) as e:
+        raise ParseError(f"not a feed: unreadable JSON ({type(e).__name__})") from None
+    if not isinstance(doc, dict) or "jsonfeed.org" not in str(doc.get("version", "")):
+        raise ParseError("not a feed: JSON without a JSON Feed version")
+    items = doc.get("items")
+    if items is None:
+        items = []
+    if not isinstance(items, list):
+        raise ParseError("not a feed: JSON Feed 'items' is not a list")
+    feed_lang = _s(doc.get("language")) or None
+    base = absolute(_s(doc.get("feed_url")), base) or base
+    out = []
+    for it in items:
+        if not isinstance(it, dict):
+            continue
+        title = clean_title(_s(it.get("title")))
+        url = absolute(_s(it.get("url")) or _s(it.get("external_url")), base)
+        if url is None and _s(it.get("id")).startswith(("http://", "https://")):
+            url = absolute(_s(it.get("id")), base)
+        if not title or not url:
+            continue
+        date_raw = collapse(_s(it.get("date_published")) or _s(it.get("date_modified"))) or None
+        if it.get("summary"):
+            summary = summary_text(_s(it.get("summary")), is_html=False)
+        elif it.get("content_text"):
+            summary = summary_text(_s(it.get("content_text")), is_html=False)
+        else:
+            summary = summary_text(_s(it.get("content_html")))
+        lang = _s(it.get("language")) or feed_lang
+        out.append(Candidate(title=title, url=url, date_raw=date_raw, summary=summary,
+                             lang=collapse(lang) or None))
+    return Parsed(candidates=tuple(out))
+
+
+def _s(v) -> str:
+    return v if isinstance(v, str) else ""
