@@ -99,6 +99,19 @@ class SitemapSource(_Source):
     max_children: int | None = Field(None, ge=1, description="Overrides defaults.max_children.")
 
 
+def _check_css(sel: str, where: str) -> None:
+    """A selector that soupsieve cannot compile fails validation, not the run."""
+    import soupsieve
+
+    from .sources.html_search import split_selector
+    css, _ = split_selector(sel)
+    if css.strip():
+        try:
+            soupsieve.compile(css)
+        except soupsieve.SelectorSyntaxError as e:
+            raise ValueError(f"bad CSS selector {sel!r}: {str(e).splitlines()[0]}")
+
+
 class HtmlSearchSource(_Source):
     kind: Literal["html_search"] = Field(description="An outlet's own HTML search page read with CSS selectors.")
     item: str = Field(min_length=1, description="CSS selector of one result.")
@@ -111,6 +124,14 @@ class HtmlSearchSource(_Source):
     def _title_needed(cls, v: dict) -> dict:
         if "title" not in v:
             raise ValueError("needs a 'title' selector")
+        for name, sel in v.items():
+            _check_css(sel, f"fields.{name}")
+        return v
+
+    @field_validator("item")
+    @classmethod
+    def _item_css(cls, v: str) -> str:
+        _check_css(v, "item")
         return v
 
 

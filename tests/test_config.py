@@ -156,3 +156,14 @@ def test_shipped_config_is_valid():
     proc = subprocess.run([sys.executable, "search.py", "validate"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ok: ")
+
+
+def test_bad_css_selector_is_a_config_error(tmp_path):
+    f = write(tmp_path, "o.yaml", GOOD_OUTLETS.replace(
+        "      - kind: rss\n        url: http://127.0.0.1:9/rss.xml\n",
+        "      - kind: html_search\n        url: 'http://127.0.0.1:9/s?q={query}'\n        item: 'li.result['\n"
+        "        fields: {title: 'a.title', date: 'time@datetime'}\n"))
+    with pytest.raises(ConfigError) as e:
+        load_outlets(f)
+    assert len(e.value.lines) == 1
+    assert e.value.lines[0].startswith(f"{f}: outlets[0].sources[0].item: bad CSS selector 'li.result[': ")
