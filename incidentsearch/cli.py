@@ -11,6 +11,7 @@ import os
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
+from urllib.parse import unquote
 
 from . import __version__
 from .config import ConfigError, load_all
@@ -209,7 +210,7 @@ def _summary(store: Store, chosen, run: Run) -> None:
     print(f"sources: {ok} ok, {len(stats) - ok} failed")
     for s in stats:
         if s.status != "ok":
-            print(f"  {s.status.upper()} {s.outlet}[{s.index}] {s.kind}: {s.errors[0]}"
+            print(f"  {s.status.upper()} {s.outlet}[{s.index}] {s.kind}: {unquote(s.errors[0])}"
                   + (f" (+{len(s.errors) - 1} more)" if len(s.errors) > 1 else ""))
         if s.capped:
             print(f"  CAPPED {s.outlet}[{s.index}] {s.kind}: more results than the page limit allowed")

@@ -41,6 +41,9 @@ ROBOTS_MAX_BYTES = 500_000          # Google reads the first 500 KiB of a robots
 _CHUNK = 64 * 1024
 
 
+_HOST_DOWN = ("DNS lookup failed", "connection refused")
+
+
 class _TooLarge(Exception):
     """The body (after decompression) exceeds the cap; raised from the adapter."""
 
@@ -195,6 +198,9 @@ class Fetcher:
         self._robots_locks: dict[tuple, threading.Lock] = {}
         self._last_start: dict[tuple, float] = {}
         self._robots: dict[tuple, Protego | None] = {}
+        # hosts that could not be reached at all (DNS, refused, connect timeout) after every
+        # retry: later requests to them fail at once instead of repeating the backoff
+        self._down: dict[tuple, str] = {}
 
     # -- context manager -------------------------------------------------
     def __enter__(self) -> "Fetcher":
@@ -381,6 +387,11 @@ class Fetcher:
                 log.debug("cache hit %s", url)
                 return self._build(url, cached, started=started, from_cache=True)
 
+        host = _host_key(url)
+        if host in self._down:
+            count_error()
+            return Response(url=url, error=f"{self._down[host]} (host unreachable earlier in this run; not retried)")
+
         if self.respect_robots and not robots_fetch:
             rules = self._robots_for(url, interval)
             if rules is not None and not rules.can_fetch(url, self.robots_token):
@@ -409,6 +420,8 @@ class Fetcher:
                     continue
                 log.info("%s: %s", url, err)
                 count_error()
+                if err in _HOST_DOWN or err.startswith("connect timeout"):
+                    self._down[host] = err
                 return Response(url=url, error=err, elapsed_s=time.monotonic() - started)
 
             status = resp.status_code

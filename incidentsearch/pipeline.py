@@ -160,7 +160,7 @@ class Run:
             st.statuses[resp.status] += 1
         if not resp.ok:
             st.errors.append(f"{url}: {resp.error or f'HTTP {resp.status}'}")
-            log.warning("%s[%d] %s: %s", task.outlet.id, task.index, url, st.errors[-1])
+            log.warning("%s[%d] %s", task.outlet.id, task.index, st.errors[-1])
             return None
         try:
             parsed = sources.module(task.spec.kind).parse(task.spec, resp)

@@ -141,6 +141,22 @@ def test_connection_refused_gives_error():
     assert f.stats["requests"] == 2 and f.stats["errors"] == 1
 
 
+def test_unreachable_host_is_not_asked_again_in_the_same_run(server):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    with make_fetcher(retries=2) as f:
+        first = f.get(f"http://127.0.0.1:{port}/a")
+        second = f.get(f"http://127.0.0.1:{port}/b")
+        assert f.stats["requests"] == 3                  # the first URL's attempts only
+        assert first.error == "connection refused"
+        assert second.error == "connection refused (host unreachable earlier in this run; not retried)"
+        assert f.stats["errors"] == 2
+        other = f.get(server.url_for("/ok-after-dead-host"))   # another host is unaffected
+        assert other.status is not None
+
+
 def test_timeout_on_stalled_handler_gives_error(server):
     done = threading.Event()
 
