@@ -34,14 +34,42 @@ def _default_cache() -> Path:
     return Path(base) / "incidentsearch"
 
 
-def _config_options(p: argparse.ArgumentParser, *, suppress: bool = False) -> None:
-    """--outlets/--queries on the main parser and on each subcommand; a subcommand's
-    copy must not overwrite a value given before the subcommand's name."""
-    d = argparse.SUPPRESS if suppress else None
-    p.add_argument("--outlets", type=Path, metavar="FILE", default=d if suppress else Path("outlets.yaml"),
-                   help="outlet list (default: outlets.yaml)")
-    p.add_argument("--queries", type=Path, metavar="DIR", default=d if suppress else Path("queries"),
-                   help="folder of incident files (default: queries/)")
+def _options() -> dict[str, list[tuple[tuple[str, ...], dict]]]:
+    """Options shared by the run and its subcommands, by group. A subcommand takes its
+    groups with defaults suppressed, so a value given before the subcommand's name stays."""
+    return {
+        "config": [
+            (("--outlets",), dict(type=Path, metavar="FILE", default=Path("outlets.yaml"),
+                                  help="outlet list (default: outlets.yaml)")),
+            (("--queries",), dict(type=Path, metavar="DIR", default=Path("queries"),
+                                  help="folder of incident files (default: queries/)")),
+        ],
+        "select": [
+            (("--incident",), dict(action="append", metavar="ID", default=[],
+                                   help="only this incident (repeatable; default: all in --queries)")),
+            (("--outlet",), dict(action="append", metavar="ID", default=[],
+                                 help="only this outlet (repeatable; default: all enabled outlets)")),
+        ],
+        "fetch": [
+            (("--cache-dir",), dict(type=Path, metavar="DIR", default=_default_cache(),
+                                    help="HTTP cache folder (default: ~/.cache/incidentsearch)")),
+            (("--no-cache",), dict(action="store_true", default=False,
+                                   help="do not use or fill the HTTP cache")),
+            (("--refresh",), dict(action="store_true", default=False,
+                                  help="fetch everything again instead of answering from the cache (still stores)")),
+        ],
+        "log": [
+            (("-v", "--verbose"), dict(action="count", default=0, help="more log lines on stderr (-vv: debug)")),
+            (("-q", "--quiet"), dict(action="store_true", default=False, help="only warnings and errors on stderr")),
+        ],
+    }
+
+
+def _add(p: argparse.ArgumentParser, groups: tuple[str, ...], *, suppress: bool = False) -> None:
+    table = _options()
+    for g in groups:
+        for flags, kw in table[g]:
+            p.add_argument(*flags, **(dict(kw, default=argparse.SUPPRESS) if suppress else kw))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,13 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 all sources answered; 1 some sources failed (results still written); "
                "2 usage or config error (nothing fetched).")
     p.add_argument("--version", action="version", version=f"incidentsearch {__version__}")
-    _config_options(p)
+    _add(p, ("config", "select"))
     p.add_argument("--results", type=Path, metavar="DIR", default=Path("results"),
                    help="results root; the run writes to DIR/YYYY-MM-DD/ (default: results/)")
-    p.add_argument("--incident", action="append", metavar="ID", default=[],
-                   help="only this incident (repeatable; default: all in --queries)")
-    p.add_argument("--outlet", action="append", metavar="ID", default=[],
-                   help="only this outlet (repeatable; default: all enabled outlets)")
     p.add_argument("--since", type=_day, metavar="YYYY-MM-DD",
                    help="search and accept from this day, overriding the incidents' windows")
     p.add_argument("--until", type=_day, metavar="YYYY-MM-DD",
@@ -68,17 +92,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-articles", action="store_true",
                    help="headlines only, no article capture (article capture is not built yet, "
                         "so every run is headlines-only for now)")
-    p.add_argument("--cache-dir", type=Path, metavar="DIR", default=_default_cache(),
-                   help="HTTP cache folder (default: ~/.cache/incidentsearch)")
-    p.add_argument("--no-cache", action="store_true", help="do not use or fill the HTTP cache")
-    p.add_argument("--refresh", action="store_true",
-                   help="fetch everything again instead of answering from the cache (still stores)")
-    p.add_argument("-v", "--verbose", action="count", default=0, help="more log lines on stderr (-vv: debug)")
-    p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on stderr")
+    _add(p, ("fetch", "log"))
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     v = sub.add_parser("validate", help="check outlets.yaml and queries/; exit 2 on any error",
                        description="Check outlets.yaml and queries/ without fetching anything.")
-    _config_options(v, suppress=True)
+    _add(v, ("config", "log"), suppress=True)
+    c = sub.add_parser("check", help="outlet health: one small real query per source, a verdict each; "
+                                     "exit 1 if any source is broken",
+                       description="Ask every source one small real query (not from the cache) and print "
+                                   "outlet, source, HTTP status, items parsed and a verdict: ok, empty, "
+                                   "parse failure, blocked, robots disallowed, http error, unreachable.")
+    _add(c, ("config", "select", "fetch", "log"), suppress=True)
     return p
 
 
@@ -134,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     if err:
         print(err, file=sys.stderr)
         return EXIT_USAGE
+    if args.command == "check":
+        return _check(args, outlets, chosen, outlet_ids)
     tasks = plan(outlets, chosen, outlet_ids=outlet_ids, since=args.since, until=args.until)
     if args.dry_run:
         return _dry_run(tasks, outlets)
@@ -150,8 +176,34 @@ def _dry_run(tasks, outlets) -> int:
     return EXIT_OK
 
 
+def _fetcher(args, outlets):
+    from .fetch import Fetcher   # the network stack loads only when something is fetched
+
+    d = outlets.defaults
+    return Fetcher(user_agent=d.user_agent, timeout_s=d.timeout_s, connect_timeout_s=d.connect_timeout_s,
+                   retries=d.retries, rate_limit_s=d.rate_limit_s, max_bytes=d.max_bytes,
+                   respect_robots=d.respect_robots,
+                   cache_dir=None if args.no_cache else args.cache_dir,
+                   cache_expire_s=0 if args.refresh else 6 * 3600)
+
+
+def _check(args, outlets, chosen, outlet_ids) -> int:
+    from .check import check, table
+
+    fetcher = _fetcher(args, outlets)
+    log = logging.getLogger("incidentsearch.check")
+    try:
+        rows = check(outlets, chosen, fetcher, outlet_ids=outlet_ids,
+                     on_result=lambda h: log.info("%s[%d] %s: %s", h.outlet, h.index, h.kind, h.verdict))
+    finally:
+        fetcher.close()
+    print(table(rows))
+    broken = [h for h in rows if not h.healthy]
+    print(f"{len(rows) - len(broken)} of {len(rows)} sources ok")
+    return EXIT_SOURCES_FAILED if broken else EXIT_OK
+
+
 def _run(args, argv, outlets, incidents, chosen, tasks) -> int:
-    from .fetch import Fetcher   # the network stack loads only for real runs
 
     started = datetime.now(timezone.utc)
     day = datetime.now().date().isoformat()
@@ -161,12 +213,7 @@ def _run(args, argv, outlets, incidents, chosen, tasks) -> int:
     window = (args.since or min(i.since for i in chosen), args.until or max(i.until for i in chosen)) \
         if (args.since or args.until) else None
     matcher = Matcher(incidents, window=window)
-    d = outlets.defaults
-    fetcher = Fetcher(user_agent=d.user_agent, timeout_s=d.timeout_s, connect_timeout_s=d.connect_timeout_s,
-                      retries=d.retries, rate_limit_s=d.rate_limit_s, max_bytes=d.max_bytes,
-                      respect_robots=d.respect_robots,
-                      cache_dir=None if args.no_cache else args.cache_dir,
-                      cache_expire_s=0 if args.refresh else 6 * 3600)
+    fetcher = _fetcher(args, outlets)
     log = logging.getLogger("incidentsearch")
     run = Run(outlets, chosen, fetcher=fetcher, store=store, matcher=matcher,
               on_hit=lambda h: log.info("hit %s %s: %s", h["incident"], h["outlet"], h["title"]))

@@ -22,6 +22,7 @@ from . import __version__
 ID_RE = r"^[a-z0-9][a-z0-9-]*$"
 LANGS = ("ru", "en", "uk")
 PLACEHOLDERS = {"query", "since", "until", "page", "offset"}
+KINDS = ("rss", "sitemap", "html_search", "json_search", "google_news", "gdelt", "wayback")
 
 
 class ConfigError(Exception):
@@ -151,7 +152,67 @@ class JsonSearchSource(_Source):
         return v
 
 
-Source = Annotated[Union[RssSource, SitemapSource, HtmlSearchSource, JsonSearchSource],
+class _Aggregator(_Source):
+    """A search service of its own (Google News, GDELT, Wayback). Its module builds the
+    request from the query and window; ``url`` only replaces the public endpoint
+    (a mirror, a proxy, a local test server) and takes no placeholders."""
+
+    cap: int | None = Field(None, ge=1, description=(
+        "Results one request can return at most; a full answer splits the date window in halves "
+        "down to one day. Default: the service's own cap."))
+
+    @field_validator("url")
+    @classmethod
+    def _no_placeholders(cls, v: str) -> str:
+        if template_fields(v):
+            raise ValueError("an aggregator's url is its endpoint and takes no placeholders")
+        return v
+
+    @property
+    def placeholders(self) -> set[str]:
+        return {"query", "since", "until"}
+
+
+class GoogleNewsSource(_Aggregator):
+    kind: Literal["google_news"] = Field(description="Google News RSS search (a few days to years back).")
+    url: str = Field("https://news.google.com/rss/search", description="Endpoint of the RSS search.")
+    edition: Literal["ru", "en", "uk"] | None = Field(
+        None, description="Edition asked (ru: hl=ru&gl=RU, en: hl=en-US&gl=US, uk: hl=uk&gl=UA); "
+                          "default: the query's language.")
+    site: str | None = Field(None, pattern=r"^[a-z0-9.-]+(/[^\s]*)?$",
+                             description="Restrict to one site (site: operator), e.g. mirror.co.uk.")
+
+
+class GdeltSource(_Aggregator):
+    kind: Literal["gdelt"] = Field(description="GDELT DOC 2.0 API, mode=artlist (English queries, "
+                                               "non-English coverage searched through translation).")
+    url: str = Field("https://api.gdeltproject.org/api/v2/doc/doc", description="Endpoint of the DOC API.")
+    lang: list[Literal["ru", "en", "uk"]] | None = Field(
+        ["en"], description="Languages of the queries sent; GDELT is asked in English.")
+    rate_limit_s: float | None = Field(5.0, ge=0, description="GDELT asks for one request per 5 s.")
+    sourcelang: str | None = Field(None, pattern=r"^[a-z]+$", description="sourcelang: operator, e.g. russian.")
+    sourcecountry: str | None = Field(None, pattern=r"^[a-z]+$", description="sourcecountry: operator, e.g. russia.")
+    domain: str | None = Field(None, pattern=r"^[a-z0-9.-]+$", description="domainis: operator, e.g. tass.ru.")
+
+
+class WaybackSource(_Aggregator):
+    kind: Literal["wayback"] = Field(description="Wayback Machine CDX index of an outlet's archived URLs "
+                                                 "in the window; snapshots read through /web/<ts>id_/<url>.")
+    url: str = Field("https://web.archive.org", description="Base of the Wayback Machine.")
+    prefix: str = Field(min_length=3, pattern=r"^[^\s]+$",
+                        description="host/path prefix whose captures are listed, e.g. ria.ru/2022 or tass.ru/.")
+    limit: int = Field(5000, ge=1, le=150000, description="Rows per CDX page (resume keys page on).")
+    max_snapshots: int = Field(50, ge=0, description=(
+        "Archived pages read per window to get titles for URLs whose slug says nothing."))
+    rate_limit_s: float | None = Field(4.0, ge=0, description="The Wayback Machine throttles at about 15 requests a minute.")
+
+    @property
+    def placeholders(self) -> set[str]:
+        return {"since", "until"}
+
+
+Source = Annotated[Union[RssSource, SitemapSource, HtmlSearchSource, JsonSearchSource,
+                         GoogleNewsSource, GdeltSource, WaybackSource],
                    Field(discriminator="kind")]
 
 
@@ -254,7 +315,7 @@ def _loc(loc: tuple) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("rss", "sitemap", "html_search", "json_search") and out.endswith("]"):
+        elif part in KINDS and out.endswith("]"):
             continue  # the discriminated union's tag adds nothing for the reader
         else:
             out += ("." if out else "") + str(part)

@@ -70,6 +70,7 @@ class Parsed:
 
     candidates: tuple[Candidate, ...] = ()
     follow: tuple[Link, ...] = ()
+    next_url: str | None = None                # the next page, where the service pages by cursor
 
 
 @dataclass(frozen=True)

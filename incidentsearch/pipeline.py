@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Protocol
 
 from . import dates, sources, text
@@ -21,7 +21,7 @@ from .models import Candidate, Parsed, Response
 from .store import Store
 
 log = logging.getLogger("incidentsearch.pipeline")
-MAX_SITEMAP_DEPTH = 3
+MAX_DEPTH = 3
 
 
 class Fetcher(Protocol):
@@ -37,17 +37,28 @@ class Task:
     incident: Incident | None       # None for listings (feeds, sitemaps) read for every incident
     lang: str | None
     query: str | None
-    since: date
+    since: date                     # the window asked of the source
     until: date
+    bounds: tuple[date, date] | None = None   # the window accepted, when a split narrowed the asked one
 
     @property
     def spec(self):
         return self.outlet.sources[self.index]
 
+    @property
+    def accept(self) -> tuple[date, date]:
+        return self.bounds or (self.since, self.until)
+
     def url(self, page: int = 1) -> str:
-        s = self.spec
-        return sources.expand(s.url, query=self.query, since=self.since, until=self.until,
-                              page=page, page_start=s.page_start, page_size=s.page_size)
+        return sources.build_url(self.spec, query=self.query, since=self.since, until=self.until, page=page)
+
+    def halves(self) -> tuple["Task", "Task"] | None:
+        """The task over each half of its window, or None for a single day."""
+        if self.until <= self.since:
+            return None
+        mid = self.since + (self.until - self.since) // 2
+        return (replace(self, until=mid, bounds=self.accept),
+                replace(self, since=mid + timedelta(days=1), bounds=self.accept))
 
     def paginated(self) -> bool:
         return bool({"page", "offset"} & self.spec.placeholders)
@@ -68,6 +79,7 @@ class SourceStats:
     errors: list[str] = field(default_factory=list)
     robots_blocked: int = 0
     capped: bool = False
+    splits: int = 0                                       # windows halved because an answer was full
 
     @property
     def status(self) -> str:
@@ -81,7 +93,8 @@ class SourceStats:
                 "statuses": {str(k): v for k, v in sorted(self.statuses.items(), key=str)},
                 "candidates": self.candidates, "out_of_window": self.out_of_window,
                 "hits": self.hits.get(incident_id, 0) if incident_id else sum(self.hits.values()),
-                "errors": self.errors, "robots_blocked": self.robots_blocked, "capped": self.capped}
+                "errors": self.errors, "robots_blocked": self.robots_blocked, "capped": self.capped,
+                "splits": self.splits}
 
 
 def plan(outlets: OutletsFile, incidents: list[Incident], *, outlet_ids=None,
@@ -128,12 +141,16 @@ class Run:
         return self.stats[key]
 
     def run_task(self, task: Task) -> None:
+        """All pages of one task: by page number, or by the cursor the answer names, until a
+        page brings nothing new or max_pages is reached (then ``capped``). An answer as full as
+        the service's cap is asked again over each half of the window, down to one day."""
         st = self.stats_for(task)
         spec = task.spec
-        pages = (spec.max_pages or self.defaults.max_pages) if task.paginated() else 1
+        cap = sources.cap_of(spec)
+        limit = spec.max_pages or self.defaults.max_pages
         seen_urls: set[str] = set()
-        for page in range(1, pages + 1):
-            url = task.url(page)
+        url = task.url(1)
+        for page in range(1, limit + 1):
             got = self._fetch_parse(task, st, url)
             if got is None:
                 return
@@ -143,12 +160,28 @@ class Run:
             self._follow(task, st, parsed, depth=1)
             for c in fresh:
                 self._candidate(task, st, c, url, resp.date)
+            if cap and len(parsed.candidates) >= cap:
+                halves = task.halves()
+                if halves is None:
+                    st.capped = True
+                    log.info("%s[%d]: %r full (%d) on a single day %s", task.outlet.id, task.index,
+                             task.query, cap, task.since)
+                else:
+                    st.splits += 1
+                    for half in halves:
+                        self.run_task(half)
+                return
             if not fresh:
                 return
-        if pages > 1:
-            st.capped = True   # the last page allowed still had new results: there may be more
-            log.info("%s[%d]: %r stopped at max_pages=%d with results left", task.outlet.id,
-                     task.index, task.query, pages)
+            if parsed.next_url:
+                url = parsed.next_url
+            elif task.paginated():
+                url = task.url(page + 1)
+            else:
+                return
+        st.capped = True   # the last page allowed still had new results: there may be more
+        log.info("%s[%d]: %r stopped at max_pages=%d with results left", task.outlet.id,
+                 task.index, task.query, limit)
 
     def _fetch_parse(self, task: Task, st: SourceStats, url: str) -> tuple[Parsed, Response] | None:
         resp = self.fetcher.get(url, rate_limit_s=task.spec.rate_limit_s)
@@ -172,11 +205,12 @@ class Run:
         return parsed, resp
 
     def _follow(self, task: Task, st: SourceStats, parsed: Parsed, depth: int) -> None:
-        """Child sitemaps: newest first, none whose lastmod predates the window, at most max_children."""
+        """Links the answer names (child sitemaps, archived snapshots): newest first, none dated
+        before the window, at most the source's limit (max_children / max_snapshots)."""
         if not parsed.follow:
             return
-        if depth > MAX_SITEMAP_DEPTH:
-            st.errors.append(f"sitemap nesting deeper than {MAX_SITEMAP_DEPTH} levels; not followed")
+        if depth > MAX_DEPTH:
+            st.errors.append(f"links nested deeper than {MAX_DEPTH} levels; not followed")
             return
         tz = task.spec.tz or task.outlet.tz
         dated = []
@@ -186,7 +220,10 @@ class Run:
                 continue   # not modified since the window opened: nothing of ours inside
             dated.append((dates.day_of(d) if d else date.min, link))
         dated.sort(key=lambda x: x[0], reverse=True)
-        limit = getattr(task.spec, "max_children", None) or self.defaults.max_children
+        if hasattr(task.spec, "max_snapshots"):
+            limit = task.spec.max_snapshots
+        else:
+            limit = getattr(task.spec, "max_children", None) or self.defaults.max_children
         if len(dated) > limit:
             st.capped = True
         for _, link in dated[:limit]:
@@ -207,7 +244,8 @@ class Run:
         lang = c.lang[:2].lower() if c.lang else (task.lang or text.script_lang(c.title))
         published, method = dates.resolve(raw=c.date_raw, url=c.url, lang=lang, tz=tz,
                                           relative_base=response_date)
-        if published is not None and not (task.since <= dates.day_of(published, tz) <= task.until):
+        lo, hi = task.accept
+        if published is not None and not (lo <= dates.day_of(published, tz) <= hi):
             st.out_of_window += 1
             return
         for m in self.matcher.best(c.title, published=published, lang=lang):

@@ -1,8 +1,10 @@
 """Source kinds: how to ask an outlet (URL templates) and how to read its answer.
 
 Each kind is a module with ``parse(spec, response) -> Parsed``; parse never does
-I/O and raises only ParseError. Building requests is the same for every kind:
-expand the source's URL template (``expand``).
+I/O and raises only ParseError. Requests are built by ``build_url``: the
+source's URL template expanded (``expand``), or, for aggregators (Google News,
+GDELT, Wayback), the module's own ``build_url`` from the query and window.
+An aggregator module also names ``CAP``, the most results one request returns.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from datetime import date
 from types import ModuleType
 from urllib.parse import quote_plus
 
-KINDS = ("rss", "sitemap", "html_search", "json_search")
+KINDS = ("rss", "sitemap", "html_search", "json_search", "google_news", "gdelt", "wayback")
 
 
 class ParseError(Exception):
@@ -48,3 +50,17 @@ def expand(template: str, *, query: str | None = None, since: date | None = None
         "offset": (page - 1) * page_size,
     }
     return template.format(**values)
+
+
+def build_url(spec, *, query: str | None, since: date, until: date, page: int = 1) -> str:
+    """The URL of one request of a source: page ``page`` (from 1) of ``query`` in the window."""
+    mod = module(spec.kind)
+    if hasattr(mod, "build_url"):
+        return mod.build_url(spec, query=query, since=since, until=until, page=page)
+    return expand(spec.url, query=query, since=since, until=until, page=page,
+                  page_start=spec.page_start, page_size=spec.page_size)
+
+
+def cap_of(spec) -> int | None:
+    """Results one request can return at most (None: no known cap)."""
+    return getattr(spec, "cap", None) or getattr(module(spec.kind), "CAP", None)
