@@ -33,13 +33,14 @@ W_PLACE, W_REGION, W_ACTOR, W_SHARED_ACTOR = 40, 20, 30, 10
 W_TERM, W_TERM2, W_SIMILAR_MAX, W_DATE = 25, 10, 20, 10
 SIMILAR_FLOOR = 50          # similarity below this adds nothing
 SIMILAR_EVIDENCE = 75       # similarity at or above this counts as evidence of the event
-THRESHOLD = 45
+THRESHOLD = 30
 
 
 @dataclass(frozen=True)
 class _Alias:
     label: str
-    stems: tuple[str, ...]
+    stems: tuple[str, ...]                    # identity: the stems of the alias as written
+    words: tuple[frozenset[str], ...]         # per word, every stem a headline may show for it
 
 
 def _aliases(values) -> list[_Alias]:
@@ -47,14 +48,15 @@ def _aliases(values) -> list[_Alias]:
     for v in values:
         st = tuple(text.stems(v))
         if st:
-            out.append(_Alias(v, st))
+            out.append(_Alias(v, st, text.phrase_forms(v)))
     return out
 
 
-def _contains(hay: frozenset[str], needle: tuple[str, ...]) -> bool:
-    """Every word of the alias, in any order and any case form ("Белгородской и
-    Курской областях" names "Белгородская область")."""
-    return all(w in hay for w in needle)
+def _contains(hay: frozenset[str], alias: _Alias) -> bool:
+    """Every word of the alias, in any order, any case form, either script
+    ("Белгородской и Курской областях" names "Белгородская область"; a slug
+    "strelba-na-poligone" names "полигон")."""
+    return all(not forms.isdisjoint(hay) for forms in alias.words)
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ class Matcher:
         score = 0.0
 
         def hits(aliases):
-            return [a.label for a in aliases if _contains(hay, a.stems)]
+            return [a.label for a in aliases if _contains(hay, a)]
 
         places, regions = hits(ix.places), hits(ix.regions)
         actors, shared = hits(ix.actors), hits(ix.shared_actors)
@@ -175,8 +177,12 @@ class Matcher:
         score = min(100.0, round(score, 1))
 
         own_terms = [t for t in terms if t in ix.own_terms]
-        anchored = bool(places or actors or (regions and (in_window or own_terms))
-                        or (len(own_terms) > 1 and in_window))
+        # identity: how surely the headline is about *this* incident rather than another
+        # event of its kind. Own places and actors settle it; a region, a shared actor, an
+        # event word only this incident has, and a date inside the window each count one.
+        identity = (2 if places or actors else 0) + (1 if regions else 0) + (1 if shared else 0) \
+            + (1 if own_terms else 0) + (1 if in_window else 0)
+        anchored = identity >= 2
         evidence = bool(terms or actors or (places and shared) or sim >= SIMILAR_EVIDENCE)
         accepted = anchored and evidence and in_window is not False and score >= self.threshold
         if in_window is False:

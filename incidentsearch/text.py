@@ -71,3 +71,61 @@ def stems(s: str) -> list[str]:
 def stem_text(s: str) -> str:
     """The stems joined by spaces: the form fuzzy comparisons run on."""
     return " ".join(stems(s))
+
+
+# ------------------------------------------------------------ alias variants
+_LATIN_SCHEMES = ("WIKIPEDIA", "ICAO_DOC_9303", "YANDEX_MAPS")
+
+
+@lru_cache(maxsize=4)
+def _morph(lang: str):
+    """pymorphy3's analyser for 'ru' or 'uk' (None when the dictionaries are not installed)."""
+    try:
+        import pymorphy3
+        return pymorphy3.MorphAnalyzer(lang=lang)
+    except Exception:  # ImportError, or a missing dictionary package
+        return None
+
+
+def _lexeme(word: str) -> set[str]:
+    """Every inflected form of a dictionary word (Russian, or Ukrainian when it uses
+    Ukrainian letters), from the two most likely analyses."""
+    forms = {word}
+    morph = _morph("uk" if _UK_ONLY.search(word) else "ru")
+    if morph is None or not _CYR.search(word):
+        return forms
+    for p in morph.parse(word)[:2]:
+        forms.update(f.word.replace("ё", "е") for f in p.lexeme)
+    return forms
+
+
+def _latin(word: str) -> set[str]:
+    """Latin spellings of a Cyrillic word by the common schemes (Grayvoron/Graivoron)."""
+    import iuliia
+
+    out = set()
+    for name in _LATIN_SCHEMES:
+        schema = getattr(iuliia, name, None)
+        if schema is not None:
+            out.add(schema.translate(word).lower().replace("'", ""))
+    return out
+
+
+@lru_cache(maxsize=50_000)
+def word_forms(word: str) -> frozenset[str]:
+    """The stems a headline may show for one word of an alias or term: its own
+    stem, the stems of its inflected forms, and of their Latin spellings (URL
+    slugs, English-language reports). Built once per alias word, so the per-headline
+    work stays one Snowball stem per token."""
+    raw = unicodedata.normalize("NFKC", word).casefold()
+    word = normalize(word)
+    forms = _lexeme(word)
+    if _CYR.search(word) and not _UK_ONLY.search(word):
+        for f in list(forms) + [raw]:          # the raw form keeps ё: Тёткино -> Tyotkino
+            forms.update(_latin(f))
+    return frozenset(stem(t) for f in forms for t in tokens(f))
+
+
+def phrase_forms(phrase: str) -> tuple[frozenset[str], ...]:
+    """One set of acceptable stems per word of the phrase."""
+    return tuple(word_forms(t) for t in tokens(phrase))

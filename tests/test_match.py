@@ -71,5 +71,5 @@ def test_dev_set_figures():
     res = evaluate(rows, MATCHER)
     assert res["all"]["precision"] >= 0.95, res["errors"]
     assert res["ru"]["recall"] >= 0.75, res["errors"]
-    assert res["en"]["recall"] >= 0.5, res["errors"]
-    assert res["all"]["f1"] >= 0.75
+    assert res["en"]["recall"] >= 0.6, res["errors"]
+    assert res["all"]["f1"] >= 0.8
