@@ -54,6 +54,21 @@ def template_fields(url: str) -> set[str]:
     return names
 
 
+def date_step(url: str) -> str | None:
+    """For a template that names {since} but not {until} (one file or page per day,
+    month or year: ``map_art_{since:%Y-%m}-01.xml``), the step that walks a window:
+    'day', 'month' or 'year'. None when the template takes a range or no date."""
+    specs = {name: spec for _, name, spec, _ in string.Formatter().parse(url) if name}
+    if "since" not in specs or "until" in specs:
+        return None
+    spec = specs["since"] or "%Y-%m-%d"
+    if any(d in spec for d in ("%d", "%j", "%s", "%a", "%A")):
+        return "day"
+    if any(m in spec for m in ("%m", "%b", "%B")):
+        return "month"
+    return "year"
+
+
 class Defaults(Strict):
     rate_limit_s: float = Field(1.0, ge=0, description="Minimum seconds between two requests to one host.")
     timeout_s: float = Field(20.0, gt=0, description="Read timeout of one request, in seconds.")

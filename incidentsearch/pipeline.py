@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Protocol
 
 from . import dates, sources, text
-from .config import Incident, Outlet, OutletsFile
+from .config import Incident, Outlet, OutletsFile, date_step
 from .dedup import canonical_url
 from .match import Matcher
 from .models import Candidate, Parsed, Response
@@ -97,6 +97,24 @@ class SourceStats:
                 "splits": self.splits}
 
 
+def periods(since: date, until: date, step: str | None) -> list[tuple[date, date]]:
+    """The window cut into calendar days, months or years (clipped to it); whole if no step."""
+    if step is None:
+        return [(since, until)]
+    out, start = [], since
+    while start <= until:
+        if step == "day":
+            end = start
+        elif step == "month":
+            nxt = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+            end = nxt - timedelta(days=1)
+        else:
+            end = date(start.year, 12, 31)
+        out.append((start, min(end, until)))
+        start = end + timedelta(days=1)
+    return out
+
+
 def plan(outlets: OutletsFile, incidents: list[Incident], *, outlet_ids=None,
          since: date | None = None, until: date | None = None) -> list[Task]:
     """Every task of a run, in order. ``since``/``until`` override the incidents' windows."""
@@ -109,12 +127,15 @@ def plan(outlets: OutletsFile, incidents: list[Incident], *, outlet_ids=None,
             langs = spec.lang or o.lang
             lang = langs[0] if len(langs) == 1 else None
             if "query" not in spec.placeholders:
-                if {"since", "until"} & spec.placeholders and not since:
-                    # a date-ranged listing (e.g. a sitemap by date): one read per incident window
-                    windows = dict.fromkeys((i.since, until or i.until) for i in incidents)
+                if {"since", "until"} & spec.placeholders:
+                    # a date-ranged listing (a sitemap by date, a month's archive): one read
+                    # per incident window, or per day/month/year of it when the URL names one
+                    spans = dict.fromkeys((since or i.since, until or i.until) for i in incidents)
+                    step = date_step(spec.url)
+                    tasks += [Task(o, idx, None, lang, None, a, b, bounds=(lo, hi))
+                              for lo, hi in spans for a, b in periods(lo, hi, step)]
                 else:
-                    windows = {(all_since, all_until): None}
-                tasks += [Task(o, idx, None, lang, None, s, u) for s, u in windows]
+                    tasks.append(Task(o, idx, None, lang, None, all_since, all_until))
                 continue
             for inc in incidents:
                 for lang in langs:

@@ -8,6 +8,7 @@ An aggregator module also names ``CAP``, the most results one request returns.
 """
 from __future__ import annotations
 
+import calendar
 import importlib
 from datetime import date
 from types import ModuleType
@@ -28,13 +29,21 @@ def module(kind: str) -> ModuleType:
 
 
 class _DateArg:
-    """``{since}`` formats as ISO by default, ``{since:%d.%m.%Y}`` with strftime."""
+    """``{since}`` formats as ISO by default, ``{since:%d.%m.%Y}`` with strftime; ``%s``
+    is Unix seconds (UTC) on every platform, at the start of ``since``'s day and the
+    end of ``until``'s, so the window's last day is inside the range."""
 
-    def __init__(self, d: date):
+    def __init__(self, d: date, *, end: bool = False):
         self.d = d
+        self.end = end
 
     def __format__(self, spec: str) -> str:
-        return self.d.strftime(spec) if spec else self.d.isoformat()
+        if not spec:
+            return self.d.isoformat()
+        if "%s" in spec:
+            epoch = calendar.timegm(self.d.timetuple()) + (86399 if self.end else 0)
+            spec = spec.replace("%s", str(epoch))
+        return self.d.strftime(spec)
 
 
 def expand(template: str, *, query: str | None = None, since: date | None = None,
@@ -45,7 +54,7 @@ def expand(template: str, *, query: str | None = None, since: date | None = None
     values = {
         "query": quote_plus(query or ""),
         "since": _DateArg(since or date(1990, 1, 1)),
-        "until": _DateArg(until or date.today()),
+        "until": _DateArg(until or date.today(), end=True),
         "page": page - 1 + page_start,
         "offset": (page - 1) * page_size,
     }
