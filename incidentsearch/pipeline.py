@@ -181,7 +181,8 @@ class Run:
             self._follow(task, st, parsed, depth=1)
             for c in fresh:
                 self._candidate(task, st, c, url, resp.date)
-            if cap and len(parsed.candidates) >= cap:
+            # items without a title or link are dropped by the parser, so "full" allows a few short
+            if cap and len(parsed.candidates) >= cap - max(2, cap // 20):
                 halves = task.halves()
                 if halves is None:
                     st.capped = True
