@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from . import __version__
-from .config import ConfigError, load_all
+from .config import ConfigError, load_all, load_glossary
 from .match import Matcher
 from .pipeline import Run, plan
 from .store import Store
@@ -103,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
                                    "outlet, source, HTTP status, items parsed and a verdict: ok, empty, "
                                    "parse failure, blocked, robots disallowed, http error, unreachable.")
     _add(c, ("config", "select", "fetch", "log"), suppress=True)
+    e = sub.add_parser("explain", help="why a headline matches an incident, or not, for every incident",
+                       description="Score one headline against every incident and print the features "
+                                   "that fired and the reasons for the verdict. Fetches nothing.")
+    e.add_argument("headline", help="the headline, in quotes")
+    e.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="its publication day, if known")
+    e.add_argument("--lang", choices=("ru", "en", "uk"), help="its language (default: from its letters)")
+    _add(e, ("config", "log"), suppress=True)
     return p
 
 
@@ -145,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:          # argparse: --help (0) or usage error (2)
         return int(e.code or 0)
     _setup_logging(args)
+    if args.command == "explain":
+        return _explain(args)
     loaded = _load(args)
     if loaded is None:
         return EXIT_USAGE
@@ -174,6 +183,35 @@ def _dry_run(tasks, outlets) -> int:
         print(f"{t.outlet.id}\t{t.spec.kind}\t{who}\t{t.query or '-'}\t{t.url(1)}{more}")
     print(f"{len(tasks)} planned requests (first pages); nothing fetched", file=sys.stderr)
     return EXIT_OK
+
+
+def _explain(args) -> int:
+    from .match import Matcher
+
+    try:
+        matcher = Matcher.from_folder(args.queries)
+    except ConfigError as e:
+        for line in e.lines:
+            print(line, file=sys.stderr)
+        return EXIT_USAGE
+    matches = matcher.score_all(args.headline, published=args.date, lang=args.lang)
+    best = {m.incident for m in matcher.best(args.headline, published=args.date, lang=args.lang)}
+    print(f"headline: {args.headline}")
+    print(f"date: {args.date or 'unknown'}   lang: {args.lang or text_lang(args.headline)}")
+    for m in sorted(matches, key=lambda m: -m.score):
+        verdict = "MATCH" if m.incident in best else ("accepted, not best" if m.accepted else "no match")
+        print(f"\n{m.incident}: {verdict} (score {m.score:g})")
+        print("  features: " + (", ".join(m.matched) or "none"))
+        if m.incident not in best:
+            for r in m.reasons:
+                print(f"  why not: {r}" if r != "accepted" else "  why not: another incident scores higher")
+    print(f"\nverdict: {', '.join(sorted(best)) or 'no incident'}")
+    return EXIT_OK
+
+
+def text_lang(s: str) -> str:
+    from .text import script_lang
+    return script_lang(s)
 
 
 def _fetcher(args, outlets):
@@ -212,7 +250,7 @@ def _run(args, argv, outlets, incidents, chosen, tasks) -> int:
         store.folder(inc.id)
     window = (args.since or min(i.since for i in chosen), args.until or max(i.until for i in chosen)) \
         if (args.since or args.until) else None
-    matcher = Matcher(incidents, window=window)
+    matcher = Matcher(incidents, window=window, glossary=load_glossary(args.queries))
     fetcher = _fetcher(args, outlets)
     log = logging.getLogger("incidentsearch")
     run = Run(outlets, chosen, fetcher=fetcher, store=store, matcher=matcher,

@@ -296,6 +296,8 @@ class Incident(Strict):
     regions: list[str] = Field(default_factory=list, description=(
         "Broad areas (oblast, region, a big city) that give context but never match on their own."))
     actors: list[str] = Field(default_factory=list, description="Aliases of units, groups, people.")
+    events: list[str] = Field(default_factory=list, description=(
+        "Concepts of queries/glossary.yaml this incident is an instance of (training-ground, incursion, ...)."))
     terms: Texts = Field(default_factory=Texts, description="Event words that distinguish this incident.")
     descriptions: Texts = Field(description="One-line descriptions matched against headlines.")
     queries: Texts = Field(description="Fixed keyword queries sent to outlets, per language.")
@@ -321,6 +323,12 @@ class Incident(Strict):
     @property
     def until(self) -> dt.date:
         return self.last_day + timedelta(days=self.window.after)
+
+
+class Glossary(Strict):
+    """queries/glossary.yaml: event concepts and their words per language."""
+
+    concepts: dict[Annotated[str, Field(pattern=ID_RE)], Texts] = Field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- loading
@@ -394,6 +402,18 @@ def incident_files(qdir: Path) -> list[Path]:
     return sorted(p for p in qdir.glob("*.yaml") if not p.name.startswith("_") and p.stem != "glossary")
 
 
+def load_glossary(qdir: Path) -> Glossary:
+    """The folder's glossary.yaml; an empty glossary when there is none."""
+    file = qdir / "glossary.yaml"
+    if not file.exists():
+        return Glossary()
+    data = _read_yaml(file)
+    try:
+        return Glossary.model_validate(data or {})
+    except ValidationError as e:
+        raise ConfigError(_errors(file, e))
+
+
 def load_incidents(qdir: Path) -> list[Incident]:
     if not qdir.is_dir():
         raise ConfigError([f"{qdir}: (folder): not found"])
@@ -401,11 +421,21 @@ def load_incidents(qdir: Path) -> list[Incident]:
     if not files:
         raise ConfigError([f"{qdir}: (folder): no incident files (*.yaml)"])
     out, lines = [], []
+    try:
+        glossary = load_glossary(qdir)
+    except ConfigError as e:
+        lines.extend(e.lines)
+        glossary = None
     for f in files:
         try:
-            out.append(load_incident(f))
+            inc = load_incident(f)
         except ConfigError as e:
             lines.extend(e.lines)
+            continue
+        if glossary is not None:
+            lines += [f"{f}: events[{n}]: unknown event {ev!r} (not in {qdir / 'glossary.yaml'})"
+                      for n, ev in enumerate(inc.events) if ev not in glossary.concepts]
+        out.append(inc)
     if lines:
         raise ConfigError(lines)
     return out

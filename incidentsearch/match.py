@@ -5,17 +5,25 @@ Named features, each visible in a hit's ``matched`` list:
 - ``region:<alias>``  a broad area (the incident's ``regions``, or a place or actor
                       alias that several incidents share): context only
 - ``actor:<alias>``   a unit, group or person of the incident
-- ``term:<word>``     an event word of the incident (``terms``)
+- ``term:<word>``     an event word of the incident's own (``terms``)
+- ``event:<concept>=<word>`` a word of one of the incident's glossary concepts
+                      (``events``, queries/glossary.yaml)
 - ``similar:<n>``     fuzzy similarity (0-100) of the stemmed headline to the
                       closest description
 - ``date:in-window`` / ``date:unknown``
 
-A headline is accepted when it is anchored (an own place or own actor, or a
-region with a date known to be in the window or an event word no other
-incident has, or two such event words and a date in the window), carries evidence of the
-event (a term, an own actor, an own place with a shared actor, or a close
-description), is not dated outside the
-window, and scores at least ``threshold``. A bare place name never matches.
+Words match in any case form and either script: every alias and term is expanded
+once to the stems of all its inflected forms (pymorphy3, Russian and Ukrainian)
+and of their Latin spellings (iuliia), so a headline costs one Snowball stem per
+token.
+
+A headline is accepted when
+- it identifies the incident: an own place or own actor, or two of: a region, a
+  shared actor, an event word no other incident has, a date inside the window;
+- it shows the event: an event word, an own actor, an own place with a shared
+  actor, or a close description;
+- it is not dated outside the window; and it scores at least ``threshold``.
+A bare place name never matches; a region with a date needs an event word too.
 """
 from __future__ import annotations
 
@@ -26,7 +34,9 @@ from datetime import date, datetime
 from rapidfuzz import fuzz
 
 from . import dates, text
-from .config import Incident
+from pathlib import Path
+
+from .config import Glossary, Incident, load_glossary, load_incidents
 from .models import Match
 
 W_PLACE, W_REGION, W_ACTOR, W_SHARED_ACTOR = 40, 20, 30, 10
@@ -43,12 +53,12 @@ class _Alias:
     words: tuple[frozenset[str], ...]         # per word, every stem a headline may show for it
 
 
-def _aliases(values) -> list[_Alias]:
+def _aliases(values, labels=None) -> list[_Alias]:
     out = []
-    for v in values:
+    for n, v in enumerate(values):
         st = tuple(text.stems(v))
         if st:
-            out.append(_Alias(v, st, text.phrase_forms(v)))
+            out.append(_Alias(labels[n] if labels else v, st, text.phrase_forms(v)))
     return out
 
 
@@ -79,20 +89,22 @@ class Matcher:
     known incident, not just the ones a run asks for.
     """
 
-    def __init__(self, incidents: list[Incident], *, threshold: float = THRESHOLD,
-                 window: tuple[date, date] | None = None):
+    def __init__(self, incidents: list[Incident], *, glossary: Glossary | None = None,
+                 threshold: float = THRESHOLD, window: tuple[date, date] | None = None):
         self.threshold = threshold
         self.window = window   # overrides every incident's own window (--since/--until)
+        self.glossary = glossary or Glossary()
         count: Counter[tuple[str, ...]] = Counter()
         term_count: Counter[tuple[str, ...]] = Counter()
         for inc in incidents:
             count.update({a.stems for a in _aliases(inc.places + inc.actors)})
-            term_count.update({a.stems for a in _aliases(self._terms(inc))})
+            term_count.update({a.stems for a in _aliases([w for w, _ in self._terms(inc)])})
         self._index: list[_Index] = []
         for inc in incidents:
             places = _aliases(inc.places)
             actors = _aliases(inc.actors)
-            terms = _aliases(self._terms(inc))
+            pairs = self._terms(inc)
+            terms = _aliases([w for w, _ in pairs], [label for _, label in pairs])
             descs = {lang: tuple(text.stem_text(d) for d in inc.descriptions.get(lang))
                      for lang in ("ru", "en", "uk")}
             self._index.append(_Index(
@@ -106,9 +118,20 @@ class Matcher:
                 descriptions=descs,
             ))
 
-    @staticmethod
-    def _terms(inc: Incident) -> list[str]:
-        return [t for lang in ("ru", "en", "uk") for t in inc.terms.get(lang)]
+    @classmethod
+    def from_folder(cls, qdir: Path, **kw) -> "Matcher":
+        """Every incident of a queries folder, with its glossary."""
+        return cls(load_incidents(qdir), glossary=load_glossary(qdir), **kw)
+
+    def _terms(self, inc: Incident) -> list[tuple[str, str]]:
+        """(word, feature label) of the incident's own event words ("term:Humvee"), then of
+        its glossary concepts ("event:training-ground=полигон")."""
+        out = {t: f"term:{t}" for lang in ("ru", "en", "uk") for t in inc.terms.get(lang)}
+        for ev in inc.events:
+            concept = self.glossary.concepts.get(ev)
+            for t in (t for lang in ("ru", "en", "uk") for t in concept.get(lang)) if concept else ():
+                out.setdefault(t, f"event:{ev}={t}")
+        return list(out.items())
 
     @property
     def incidents(self) -> list[Incident]:
@@ -157,7 +180,7 @@ class Matcher:
         fired += [f"actor:{a}" for a in shared]
         if terms:
             score += W_TERM + (W_TERM2 if len(terms) > 1 else 0)
-            fired += [f"term:{t}" for t in terms]
+            fired += terms
 
         descs = ix.descriptions.get(lang) or ()
         if not descs:  # e.g. a Ukrainian headline and no uk descriptions: compare with all
@@ -189,9 +212,8 @@ class Matcher:
             reasons.append(f"published {dates.to_iso(published)} is outside the window "
                            f"{lo}..{hi}")
         if not anchored:
-            reasons.append("no place or actor of its own" + (
-                " (a region needs a date inside the window or an event word only this incident has)"
-                if regions else ""))
+            reasons.append(f"not identified (identity {identity} of 2): needs an own place or actor, or two of "
+                           "a region, a shared actor, an event word only this incident has, a date in the window")
         if not evidence:
             reasons.append("no event word, own actor, own place with an actor, or close description")
         if score < self.threshold:

@@ -33,7 +33,7 @@ def run(tmp_path, outlets_dict, *, since=None, until=None, incidents=(SOLOTI,)):
     window = (since, until) if since else None
     with Fetcher(user_agent="incidentsearch-test/1", rate_limit_s=0, retries=1, backoff_s=0.01,
                  cache_dir=None) as f:
-        r = Run(outlets, list(incidents), fetcher=f, store=store, matcher=Matcher(INCIDENTS, window=window))
+        r = Run(outlets, list(incidents), fetcher=f, store=store, matcher=Matcher.from_folder(ROOT / "queries", window=window))
         for task in plan(outlets, list(incidents), since=since, until=until):
             r.run_task(task)
     store.close()
@@ -86,7 +86,7 @@ def test_full_answers_halve_the_window_down_to_a_day(tmp_path, httpserver):
     assert len(asked) == 7 * per_query and st.splits == 3 * per_query
     assert st.capped is False and st.errors == []
     hits = read_hits(store.root / "soloti-2022" / "hits.jsonl")
-    want = {r["headline"] for r in rows if Matcher(INCIDENTS).best(r["headline"], lang="en")}
+    want = {r["headline"] for r in rows if Matcher.from_folder(ROOT / "queries").best(r["headline"], lang="en")}
     assert want and {h["title"] for h in hits} == want
     assert all(h["source"] == "gdelt" and h["publisher"] == "news.example" for h in hits)
 

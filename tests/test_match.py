@@ -1,23 +1,30 @@
-"""The first matcher: gates that keep bare place names out, and its figures on real headlines."""
+"""The matcher: gates that keep bare place names out, word forms and scripts, hard negatives,
+explain, and the evaluation gate on real labelled headlines."""
 from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidentsearch.config import load_incidents
+from incidentsearch import evaluate, text
+from incidentsearch.cli import main
 from incidentsearch.match import Matcher
 
 from conftest import ROOT, shared_or_skip
 
-INCIDENTS = load_incidents(ROOT / "queries")
-MATCHER = Matcher(INCIDENTS)
+MATCHER = Matcher.from_folder(ROOT / "queries")
+INCIDENTS = MATCHER.incidents
+BY_ID = {i.id: i for i in INCIDENTS}
 REGIONS = sorted({r for i in INCIDENTS for r in i.regions})
 PLACES = sorted({p for i in INCIDENTS for p in i.places})
+
+
+def dev_rows():
+    path = shared_or_skip("eval", "dev_headlines.jsonl")
+    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
 
 
 @settings(max_examples=200, deadline=None)
@@ -34,8 +41,49 @@ def test_a_bare_place_name_never_matches(place):
     assert MATCHER.best(place) == []
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_normalisation_is_idempotent(s):
+    assert text.normalize(text.normalize(s)) == text.normalize(s)
+    assert text.tokens(" ".join(text.tokens(s))) == text.tokens(s)
+
+
+VARIANTS = st.sampled_from([str.upper, str.lower, str.title, lambda s: s.replace("е", "ё"),
+                            lambda s: s.replace('"', "«").replace("-", "—")])
+
+
+@settings(max_examples=100, deadline=None)
+@given(change=VARIANTS)
+def test_case_yo_and_quotes_do_not_change_the_match(change):
+    title = 'Бои под Шебекино: бойцы "РДК" и ЛСР проникли в Новую Таволжанку'
+    want = [m.incident for m in MATCHER.best(title, published=date(2023, 6, 2))]
+    assert want == ["shebekino-2023"]
+    assert [m.incident for m in MATCHER.best(change(title), published=date(2023, 6, 2))] == want
+
+
+@pytest.mark.parametrize("form", ["Козинка", "Козинки", "Козинке", "Козинку", "Козинкой", "Kozinka", "Kozinki"])
+def test_inflection_and_script_of_a_place_do_not_change_the_match(form):
+    got = MATCHER.best(f"ДРГ зашла в {form}", published=date(2023, 5, 22))
+    assert [m.incident for m in got] == ["grayvoron-2023"]
+
+
+@pytest.mark.parametrize("cyr, lat, day", [("Грайворон", "Grayvoron", date(2023, 5, 22)),
+                                           ("Грайворон", "Graivoron", date(2023, 5, 22)),
+                                           ("Шебекино", "Shebekino", date(2023, 6, 2)),
+                                           ("Солоти", "Soloti", date(2022, 10, 15))])
+def test_cyrillic_and_latin_spellings_match_the_same_incident(cyr, lat, day):
+    ru = MATCHER.best(f"Диверсанты и стрельба: {cyr}", published=day)
+    en = MATCHER.best(f"Saboteurs and shooting: {lat}", published=day)
+    assert ru and [m.incident for m in ru] == [m.incident for m in en]
+
+
+def test_a_latin_url_slug_is_read_like_the_cyrillic_headline():
+    slug = "strelba na poligone pod belgorodom 11 pogibshikh"
+    assert [m.incident for m in MATCHER.best(slug, published=date(2022, 10, 15))] == ["soloti-2022"]
+
+
 def test_out_of_window_date_rejects_and_says_why():
-    inc = next(i for i in INCIDENTS if i.id == "soloti-2022")
+    inc = BY_ID["soloti-2022"]
     title = "На полигоне под Белгородом произошел теракт, погибли 11 военнослужащих"
     inside = MATCHER.best(title, published=date(2022, 10, 15))
     assert [m.incident for m in inside] == ["soloti-2022"]
@@ -49,27 +97,50 @@ def test_window_override_widens_acceptance():
     title = "На полигоне под Белгородом произошел теракт, погибли 11 военнослужащих"
     late = date(2023, 3, 1)
     assert MATCHER.best(title, published=late) == []
-    wide = Matcher(INCIDENTS, window=(date(2022, 10, 1), date(2023, 12, 31)))
+    wide = Matcher.from_folder(ROOT / "queries", window=(date(2022, 10, 1), date(2023, 12, 31)))
     assert [m.incident for m in wide.best(title, published=late)] == ["soloti-2022"]
 
 
-def test_case_forms_and_yo_are_normalised():
-    a = MATCHER.best("Бои под Шебекино: РДК вошёл в Новую Таволжанку", published=date(2023, 6, 2))
-    b = MATCHER.best("БОИ ПОД ШЕБЕКИНО: РДК ВОШЕЛ В НОВОЙ ТАВОЛЖАНКЕ", published=date(2023, 6, 2))
-    assert [m.incident for m in a] == [m.incident for m in b] == ["shebekino-2023"]
+def test_hard_negatives_of_the_dev_set_stay_unmatched():
+    """Other shootings at military sites, shelling of Belgorod, the 2024 Kursk incursion,
+    the 2023 Bryansk raid: labelled none, with a note saying which trap they are."""
+    rows = [r for r in dev_rows() if r["incident"] == "none" and r.get("scored") is not False]
+    traps = [r for r in rows if any(k in (r.get("note") or "") for k in ("hard negative", "distractor", "near-miss"))]
+    assert len(traps) >= 15
+    for r in traps:
+        d = date.fromisoformat(r["date"]) if r.get("date") else None
+        assert MATCHER.best(r["headline"], published=d, lang=r["lang"]) == [], r
 
 
-def test_dev_set_figures():
-    """Floors under the figures this matcher reaches on the dev set (bench/eval_match.py prints them);
-    the matching issue raises them to precision >= 0.95 and recall >= 0.90."""
-    import sys
-    sys.path.insert(0, str(ROOT / "bench"))
-    from eval_match import evaluate
+def test_explain_prints_every_incident_and_the_verdict(capsys):
+    code = main(["explain", "Минобороны сообщило о полной зачистке Козинки в Белгородской области",
+                 "--date", "2024-03-20", "--queries", str(ROOT / "queries")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.strip().endswith("verdict: belgorod-raids-2024")
+    for inc in BY_ID:
+        assert f"\n{inc}: " in out
+    assert "outside the window" in out        # grayvoron-2023 shares Kozinka, not the date
 
+
+def test_evaluation_gate():
+    """Floors pinned just under the figures `python -m incidentsearch.evaluate` reports on the dev
+    set; the matching issue's target is precision >= 0.95 and recall >= 0.90 per language."""
+    res, _ = evaluate.run([r for r in dev_rows() if r.get("scored") is not False], MATCHER)
+    lang = res["lang"]
+    assert lang["ru"]["precision"] >= 0.95 and lang["en"]["precision"] >= 0.95, res["errors"]
+    assert lang["ru"]["recall"] >= 0.80, res["errors"]
+    assert lang["en"]["recall"] >= 0.60, res["errors"]
+    assert lang["all"]["f1"] >= 0.80
+    assert res["incident"]["soloti-2022"]["recall"] >= 0.80
+
+
+def test_evaluate_command_and_baselines(capsys):
     path = shared_or_skip("eval", "dev_headlines.jsonl")
-    rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-    res = evaluate(rows, MATCHER)
-    assert res["all"]["precision"] >= 0.95, res["errors"]
-    assert res["ru"]["recall"] >= 0.75, res["errors"]
-    assert res["en"]["recall"] >= 0.6, res["errors"]
-    assert res["all"]["f1"] >= 0.8
+    assert evaluate.main([str(path), "--queries", str(ROOT / "queries"), "--json"]) == 0
+    ours = json.loads(capsys.readouterr().out)
+    assert evaluate.main([str(path), "--queries", str(ROOT / "queries"), "--json", "--baseline", "token-set"]) == 0
+    base = json.loads(capsys.readouterr().out)
+    assert ours["measured"] == "matcher" and base["measured"].startswith("token-set baseline")
+    assert ours["lang"]["all"]["f1"] > base["lang"]["all"]["f1"] + 0.1
+    assert ours["lang"]["all"]["precision"] > base["lang"]["all"]["precision"]
