@@ -154,6 +154,17 @@ class Matcher:
         top = max(m.score for m in accepted)
         return [m for m in accepted if m.score == top]
 
+    def best_article(self, title: str, lead: str, *, max_chars: int = 600, **kw) -> list[Match]:
+        """The second pass, for the article stage: the same scorer on the headline with the
+        article's lead (its first ``max_chars`` characters, cut at a sentence end), so a
+        report whose headline names no place ("Soldiers killed in Russia during military
+        training") is matched on what its first paragraphs say."""
+        head = (lead or "").strip()[:max_chars]
+        cut = max(head.rfind(". "), head.rfind(".\n"))
+        if cut > max_chars // 3:
+            head = head[:cut + 1]
+        return self.best(f"{title}. {head}" if head else title, **kw)
+
     def _score(self, ix: _Index, hay, stem_title, published, lang) -> Match:
         inc = ix.incident
         fired: list[str] = []
