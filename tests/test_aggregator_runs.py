@@ -146,11 +146,11 @@ def test_malformed_json_is_an_error_of_that_source_only(tmp_path, httpserver):
 
 def test_wayback_pages_by_resume_key_and_reads_snapshots_for_slugless_urls(tmp_path, httpserver):
     page1 = [["timestamp", "original", "statuscode", "mimetype", "digest"],
-             ["20221015160000", "https://ria.ru/20221015/strelba-na-poligone-1824359.html", "200", "text/html", "A"],
-             ["20221015170000", "https://tass.ru/proisshestviya/16067423", "200", "text/html", "B"],
+             ["20221015160000", "https://ria.ru/20221015/strelba-na-poligone-1824359.html", "200", "text/html", "A"],  # url only: data served by the local server
+             ["20221015170000", "https://tass.ru/proisshestviya/16067423", "200", "text/html", "B"],  # url only: data served by the local server
              [], ["key-of-page-2"]]
     page2 = [["timestamp", "original", "statuscode", "mimetype", "digest"],
-             ["20221016090000", "https://ria.ru/20221016/sk-delo-poligon-1824400.html", "200", "text/html", "C"]]
+             ["20221016090000", "https://ria.ru/20221016/sk-delo-poligon-1824400.html", "200", "text/html", "C"]]  # url only: data served by the local server
     snapshot = ("<html><head><meta charset='windows-1251'><title>Теракт на полигоне в Белгородской области: "
                 "погибли 11 человек</title></head><body></body></html>").encode("cp1251")
 
@@ -159,11 +159,11 @@ def test_wayback_pages_by_resume_key_and_reads_snapshots_for_slugless_urls(tmp_p
         return Response(json.dumps(body), content_type="application/json")
 
     httpserver.expect_request("/cdx/search/cdx").respond_with_handler(cdx)
-    httpserver.expect_request("/web/20221015170000id_/https://tass.ru/proisshestviya/16067423").respond_with_data(
+    httpserver.expect_request("/web/20221015170000id_/https://tass.ru/proisshestviya/16067423").respond_with_data(  # url only: data served by the local server
         snapshot, content_type="text/html; charset=windows-1251")
     base = httpserver.url_for("").rstrip("/")
     outlets = {"defaults": {"rate_limit_s": 0}, "outlets": [{"id": "arch", "name": "Archive", "lang": ["ru"],
-               "tz": "Europe/Moscow", "sources": [{"kind": "wayback", "url": base, "prefix": "ria.ru/",
+               "tz": "Europe/Moscow", "sources": [{"kind": "wayback", "url": base, "prefix": "ria.ru/",  # url only: data served by the local server
                                                    "rate_limit_s": 0, "max_snapshots": 5}]}]}
     r, store = run(tmp_path, outlets)
     st = r.stats[("arch", 0)]
@@ -173,6 +173,6 @@ def test_wayback_pages_by_resume_key_and_reads_snapshots_for_slugless_urls(tmp_p
     assert parse_qs(urlsplit(cdx_calls[0].url).query)["from"] == ["20221014"]
     hits = read_hits(store.root / "soloti-2022" / "hits.jsonl")
     by_url = {h["url"]: h for h in hits}
-    snap = by_url["https://tass.ru/proisshestviya/16067423"]
+    snap = by_url["https://tass.ru/proisshestviya/16067423"]  # url only: data served by the local server
     assert snap["title"] == "Теракт на полигоне в Белгородской области: погибли 11 человек"
-    assert snap["listing_url"].endswith("/web/20221015170000id_/https://tass.ru/proisshestviya/16067423")
+    assert snap["listing_url"].endswith("/web/20221015170000id_/https://tass.ru/proisshestviya/16067423")  # url only: data served by the local server

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mutation import mutate
 from pydantic import TypeAdapter
 
 from incidentsearch.config import GdeltSource, GoogleNewsSource, Source, WaybackSource
@@ -442,24 +443,7 @@ _BODIES = {rel: (FIXTURES / rel).read_bytes()[:6000] for rel, *_ in FUZZ}
 @st.composite
 def mutated(draw):
     rel, mod, spec, url = draw(st.sampled_from(FUZZ))
-    data = bytearray(_BODIES[rel])
-    for _ in range(draw(st.integers(0, 8))):
-        if not data:
-            break
-        i = draw(st.integers(0, len(data) - 1))
-        op = draw(st.sampled_from(["flip", "set", "delete", "insert"]))
-        if op == "flip":
-            data[i] ^= 1 << draw(st.integers(0, 7))
-        elif op == "set":
-            data[i] = draw(st.sampled_from(b"<>&;\"'/\x00\xff\xd0{}[]:, \n"))
-        elif op == "delete":
-            del data[i:i + draw(st.integers(1, 64))]
-        else:
-            data[i:i] = draw(st.sampled_from([b"<", b"&", b"]]>", b"[", b"{", b'"', b"\n\n", b"\x1f\x8b", b"\xef\xbb\xbf",
-                                              b"Exception: x", b"[[],[]]", b"\\u0000"]))
-    if draw(st.booleans()):
-        data = data[: draw(st.integers(0, len(data)))]
-    return bytes(data), url
+    return mutate(draw, _BODIES[rel]), url
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

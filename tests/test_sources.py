@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mutation import mutate
 from pydantic import TypeAdapter
 
 from incidentsearch.config import HtmlSearchSource, JsonSearchSource, RssSource, SitemapSource, Source
@@ -416,23 +417,7 @@ def _head(body: bytes) -> bytes:
 @st.composite
 def mutated(draw):
     rel, mod, spec = draw(st.sampled_from(FUZZ_FILES))
-    data = bytearray(_head(_BODIES[rel]))
-    for _ in range(draw(st.integers(0, 8))):
-        if not data:
-            break
-        i = draw(st.integers(0, len(data) - 1))
-        op = draw(st.sampled_from(["flip", "set", "delete", "insert"]))
-        if op == "flip":
-            data[i] ^= 1 << draw(st.integers(0, 7))
-        elif op == "set":
-            data[i] = draw(st.sampled_from(b"<>&;\"'/\x00\xff\xd0{}[]:"))
-        elif op == "delete":
-            del data[i:i + draw(st.integers(1, 64))]
-        else:
-            data[i:i] = draw(st.sampled_from([b"<", b"&", b"]]>", b"<![CDATA[", b"&#x0;", b"\xef\xbb\xbf", b"\x1f\x8b"]))
-    if draw(st.booleans()):
-        data = data[: draw(st.integers(0, len(data)))]
-    return bytes(data)
+    return mutate(draw, _head(_BODIES[rel]))
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
