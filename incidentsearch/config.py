@@ -296,6 +296,8 @@ class Incident(Strict):
     regions: list[str] = Field(default_factory=list, description=(
         "Broad areas (oblast, region, a big city) that give context but never match on their own."))
     actors: list[str] = Field(default_factory=list, description="Aliases of units, groups, people.")
+    figures: list[int] = Field(default_factory=list, description=(
+        "Numbers the reports repeat (11 killed, 15 wounded): with an event word they help identify it."))
     events: list[str] = Field(default_factory=list, description=(
         "Concepts of queries/glossary.yaml this incident is an instance of (training-ground, incursion, ...)."))
     terms: Texts = Field(default_factory=Texts, description="Event words that distinguish this incident.")

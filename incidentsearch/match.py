@@ -78,6 +78,8 @@ class _Index:
     shared_actors: tuple[_Alias, ...]
     terms: tuple[_Alias, ...]
     own_terms: frozenset[str]                  # labels of terms no other incident has
+    area_of: dict[str, frozenset[str]]          # region label -> the incidents that name it: one area
+    figures: tuple[str, ...]                    # the incident's reported numbers, as tokens
     descriptions: dict[str, tuple[str, ...]]   # lang -> stemmed descriptions
 
 
@@ -96,9 +98,12 @@ class Matcher:
         self.glossary = glossary or Glossary()
         count: Counter[tuple[str, ...]] = Counter()
         term_count: Counter[tuple[str, ...]] = Counter()
+        listed_by: dict[tuple[str, ...], set[str]] = {}      # area alias -> incidents naming it
         for inc in incidents:
             count.update({a.stems for a in _aliases(inc.places + inc.actors)})
             term_count.update({a.stems for a in _aliases([w for w, _ in self._terms(inc)])})
+            for a in _aliases(inc.places + inc.regions):
+                listed_by.setdefault(a.stems, set()).add(inc.id)
         self._index: list[_Index] = []
         for inc in incidents:
             places = _aliases(inc.places)
@@ -116,6 +121,8 @@ class Matcher:
                 terms=tuple(terms),
                 own_terms=frozenset(a.label for a in terms if term_count[a.stems] == 1),
                 descriptions=descs,
+                area_of={a.label: frozenset(listed_by.get(a.stems, ())) for a in _aliases(inc.places + inc.regions)},
+                figures=tuple(str(n) for n in inc.figures),
             ))
 
     @classmethod
@@ -214,7 +221,10 @@ class Matcher:
         # identity: how surely the headline is about *this* incident rather than another
         # event of its kind. Own places and actors settle it; a region, a shared actor, an
         # event word only this incident has, and a date inside the window each count one.
-        identity = (2 if places or actors else 0) + (1 if regions else 0) + (1 if shared else 0) \
+        areas = len({ix.area_of.get(r) for r in regions})      # Belgorod and Kursk oblasts: two
+        figures = [n for n in ix.figures if n in hay]
+        fired += [f"figure:{n}" for n in figures]
+        identity = (2 if places or actors else 0) + min(areas, 2) + (1 if shared else 0) + (1 if figures else 0) \
             + (1 if own_terms else 0) + (1 if in_window else 0)
         anchored = identity >= 2
         evidence = bool(terms or actors or (places and shared) or sim >= SIMILAR_EVIDENCE)

@@ -129,10 +129,10 @@ def test_evaluation_gate():
     res, _ = evaluate.run([r for r in dev_rows() if r.get("scored") is not False], MATCHER)
     lang = res["lang"]
     assert lang["ru"]["precision"] >= 0.95 and lang["en"]["precision"] >= 0.95, res["errors"]
-    assert lang["ru"]["recall"] >= 0.80, res["errors"]
-    assert lang["en"]["recall"] >= 0.60, res["errors"]
-    assert lang["all"]["f1"] >= 0.80
-    assert res["incident"]["soloti-2022"]["recall"] >= 0.80
+    assert lang["ru"]["recall"] >= 0.90, res["errors"]
+    assert lang["en"]["recall"] >= 0.65, res["errors"]
+    assert lang["all"]["f1"] >= 0.85
+    assert res["incident"]["soloti-2022"]["recall"] >= 0.90
 
 
 def test_evaluate_command_and_baselines(capsys):
@@ -164,3 +164,13 @@ def test_second_pass_on_the_lead_of_the_second_seed_report():
     day = date(2023, 5, 23)
     assert MATCHER.best(title, published=day, lang="en") == []          # "strike" is no event word
     assert [m.incident for m in MATCHER.best_article(title, body, published=day, lang="en")] == ["grayvoron-2023"]
+
+
+def test_figures_and_two_regions_identify_an_undated_headline():
+    """Undated: the reported casualty figures, or Belgorod and Kursk oblasts together (only the
+    March 2024 operation spanned both), identify the incident; Kursk alone does not."""
+    soloti = MATCHER.best("В РФ на полигоне расстреляли добровольцев — 11 погибли, 15 ранены")
+    assert [m.incident for m in soloti] == ["soloti-2022"] and "figure:11" in soloti[0].matched
+    both = MATCHER.best("Украинская ДРГ пыталась прорваться в Курскую и Белгородскую области")
+    assert [m.incident for m in both] == ["belgorod-raids-2024"]
+    assert MATCHER.best("Украинская ДРГ пыталась прорваться в Курскую область") == []
