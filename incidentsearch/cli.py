@@ -9,7 +9,7 @@ import argparse
 import logging
 import os
 import sys
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -90,8 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true",
                    help="print the planned requests; no network, nothing written")
     p.add_argument("--no-articles", action="store_true",
-                   help="headlines only, no article capture (article capture is not built yet, "
-                        "so every run is headlines-only for now)")
+                   help="headlines only: no article capture (pages, text, second-pass match)")
+    p.add_argument("--replay", type=Path, nargs="+", metavar="FILE.warc.gz",
+                   help="re-run parsing, matching, articles and reports from a recording (a run's "
+                        "raw.warc.gz, or samples/demo.warc.gz); no network")
     _add(p, ("fetch", "log"))
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     v = sub.add_parser("validate", help="check outlets.yaml and queries/; exit 2 on any error",
@@ -154,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(args)
     if args.command == "explain":
         return _explain(args)
+    if args.replay:
+        return _replay(args, argv)
     loaded = _load(args)
     if loaded is None:
         return EXIT_USAGE
@@ -241,55 +245,92 @@ def _check(args, outlets, chosen, outlet_ids) -> int:
     return EXIT_SOURCES_FAILED if broken else EXIT_OK
 
 
-def _run(args, argv, outlets, incidents, chosen, tasks) -> int:
+def _configs(args) -> dict[str, bytes]:
+    """The config files as they are, recorded into the WARC so a recording replays on its own."""
+    out = {"outlets.yaml": args.outlets.read_bytes()}
+    for f in sorted(args.queries.glob("*.yaml")):
+        out[f"queries/{f.name}"] = f.read_bytes()
+    return out
 
-    started = datetime.now(timezone.utc)
-    day = datetime.now().date().isoformat()
-    store = Store(args.results, day)
-    for inc in chosen:          # every chosen incident gets its folder and run.json, hits or not
-        store.folder(inc.id)
+
+def _run(args, argv, outlets, incidents, chosen, tasks, *, fetcher=None) -> int:
+    from .runner import Options, execute
+
     window = (args.since or min(i.since for i in chosen), args.until or max(i.until for i in chosen)) \
         if (args.since or args.until) else None
     matcher = Matcher(incidents, window=window, glossary=load_glossary(args.queries))
-    fetcher = _fetcher(args, outlets)
-    log = logging.getLogger("incidentsearch")
-    run = Run(outlets, chosen, fetcher=fetcher, store=store, matcher=matcher,
-              on_hit=lambda h: log.info("hit %s %s: %s", h["incident"], h["outlet"], h["title"]))
-    interrupted = False
+    replaying = fetcher is not None
+    fetcher = fetcher or _fetcher(args, outlets)
+    opts = Options(results=args.results, argv=argv, outlets_file=str(args.outlets), since=args.since,
+                   until=args.until, outlet_ids=set(args.outlet) or None, articles=not args.no_articles,
+                   record=not replaying, configs={} if replaying else _configs(args))
     try:
-        for n, task in enumerate(tasks, 1):
-            log.info("[%d/%d] %s %s %s", n, len(tasks), task.outlet.id, task.spec.kind, task.query or "")
-            run.run_task(task)
-    except KeyboardInterrupt:
-        interrupted = True
-        print("interrupted: hits found so far are written", file=sys.stderr)
+        out = execute(outlets, incidents, chosen, tasks, fetcher, matcher, opts)
     finally:
         fetcher.close()
-        store.close()
-    failed = run.failed()
-    code = EXIT_SOURCES_FAILED if failed or interrupted else EXIT_OK
-    ended = datetime.now(timezone.utc)
-    chosen_outlets = [o for o in outlets.outlets if (o.id in args.outlet if args.outlet else o.enabled)]
-    for inc in chosen:
-        folder = store.folder(inc.id)
-        folder.write_run({
-            "version": __version__, "arguments": argv,
-            "started": started.isoformat(timespec="seconds"), "ended": ended.isoformat(timespec="seconds"),
-            "exit_code": code, "interrupted": interrupted,
-            "incident": {"id": inc.id, "since": str(args.since or inc.since), "until": str(args.until or inc.until)},
-            "outlets_file": str(args.outlets), "fetch": dict(fetcher.stats),
-            "hits_new": folder.new, "hits_total": folder.existing + folder.new,
-            "outlets": run.outlet_records(inc.id, chosen_outlets),
-        })
-    _summary(store, chosen, run)
-    return code
+    _summary(out.store, chosen, out.run, out.articles)
+    return out.code
 
 
-def _summary(store: Store, chosen, run: Run) -> None:
+def _replay(args, argv) -> int:
+    """--replay: the recorded configs and responses; parsing, matching, articles, dossier; no network."""
+    import tempfile
+
+    from .warc import Replay
+
+    missing = [p for p in args.replay if not p.is_file()]
+    if missing:
+        print(f"{missing[0]}: (file): not found", file=sys.stderr)
+        return EXIT_USAGE
+    rec = Replay(args.replay)
+    if "outlets.yaml" not in rec.configs:
+        print(f"{args.replay[0]}: (file): no incidentsearch configuration recorded in it", file=sys.stderr)
+        return EXIT_USAGE
+    with tempfile.TemporaryDirectory(prefix="incidentsearch-replay-") as tmp:
+        root = Path(tmp)
+        (root / "queries").mkdir()
+        for name, data in rec.configs.items():
+            if name == "outlets.yaml" or (name.startswith("queries/") and "/" not in name[8:]
+                                          and name.endswith(".yaml")):
+                (root / name).write_bytes(data)
+        args.outlets, args.queries = root / "outlets.yaml", root / "queries"
+        loaded = _load(args)
+        if loaded is None:
+            return EXIT_USAGE
+        outlets, incidents = loaded
+        run = rec.run
+        args.incident = args.incident or sorted(rec.incidents)
+        args.outlet = args.outlet or run.get("outlets") or []
+        args.since = args.since or (date.fromisoformat(run["since"]) if run.get("since") else None)
+        args.until = args.until or (date.fromisoformat(run["until"]) if run.get("until") else None)
+        chosen, outlet_ids, err = _select(args, outlets, incidents)
+        if err:
+            print(err, file=sys.stderr)
+            return EXIT_USAGE
+        tasks = plan(outlets, chosen, outlet_ids=outlet_ids, since=args.since, until=args.until)
+        print(f"replaying {len(rec.responses)} recorded responses from "
+              f"{', '.join(str(p) for p in args.replay)}; no network", file=sys.stderr)
+        return _run(args, argv, outlets, incidents, chosen, tasks, fetcher=rec)
+
+
+def _summary(store: Store, chosen, run: Run, articles: dict[str, int]) -> None:
+    """Per incident: hits new and in all, by language and outlet; then the failures."""
+    from collections import Counter
+
+    from .store import read_hits
+
     print(f"{store.root}/")
     for inc in chosen:
         f = store.folder(inc.id)
-        print(f"  {inc.id:<24} {f.new:>5} new hits ({f.existing + f.new} in all)")
+        hits = read_hits(f.jsonl)
+        langs = Counter(h.get("lang") or "?" for h in hits)
+        outlets = Counter(h["outlet"] for h in hits)
+        print(f"  {inc.id:<24} {f.new:>5} new hits, {len(hits)} in all, {articles.get(inc.id, 0)} articles captured"
+              f"   report: {f.path / 'report.html'}")
+        if hits:
+            print("    by language: " + ", ".join(f"{k} {v}" for k, v in langs.most_common()))
+            print("    by outlet:   " + ", ".join(f"{k} {v}" for k, v in outlets.most_common(8))
+                  + (f", +{len(outlets) - 8} more" if len(outlets) > 8 else ""))
     stats = list(run.stats.values())
     ok = sum(s.status == "ok" for s in stats)
     print(f"sources: {ok} ok, {len(stats) - ok} failed")

@@ -146,10 +146,12 @@ def plan(outlets: OutletsFile, incidents: list[Incident], *, outlet_ids=None,
 
 class Run:
     def __init__(self, outlets: OutletsFile, incidents: list[Incident], *, fetcher: Fetcher,
-                 store: Store, matcher: Matcher, on_hit: Callable[[dict], None] | None = None):
+                 store: Store, matcher: Matcher, on_hit: Callable[[dict], None] | None = None,
+                 recorders: dict | None = None):
         self.defaults = outlets.defaults
         self.incidents = {i.id: i for i in incidents}
         self.fetcher, self.store, self.matcher = fetcher, store, matcher
+        self.recorders = recorders or {}      # incident id -> warc.Recorder
         self.on_hit = on_hit
         self.stats: dict[tuple[str, int], SourceStats] = {}
         self._seen: set[tuple[str, str]] = set()     # (incident, canonical url) matched this run
@@ -207,6 +209,10 @@ class Run:
 
     def _fetch_parse(self, task: Task, st: SourceStats, url: str) -> tuple[Parsed, Response] | None:
         resp = self.fetcher.get(url, rate_limit_s=task.spec.rate_limit_s)
+        # provenance: a query's exchanges go to its incident's WARC, a listing's to every incident's
+        for rec in ([self.recorders[task.incident.id]] if task.incident and task.incident.id in self.recorders
+                    else self.recorders.values()):
+            rec.exchange(resp)
         st.requests += 1
         st.from_cache += resp.from_cache
         if resp.robots_blocked:

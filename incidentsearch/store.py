@@ -97,8 +97,9 @@ class IncidentFolder:
             self._fh.close()
             self._fh = None
 
-    def write_csv(self) -> None:
-        rows = read_hits(self.jsonl)
+    def write_csv(self, extra: dict[str, dict] | None = None) -> None:
+        """hits.csv from hits.jsonl, with later stages' fields (cluster, article) joined by URL."""
+        rows = [dict(r, **(extra or {}).get(r.get("url"), {})) for r in read_hits(self.jsonl)]
         extra = sorted({k for r in rows for k in r} - set(FIELDS))
         cols = list(FIELDS) + extra
         buf = io.StringIO()

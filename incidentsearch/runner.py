@@ -1,0 +1,194 @@
+"""One run, end to end: the search tasks, then per incident the article stage, the
+syndication clusters, the dossier and run.json. The CLI calls ``execute`` and prints.
+
+Later stages never rewrite hits.jsonl: the article stage appends to
+``articles.jsonl`` (one record per captured URL, so an interrupted run resumes where
+it stopped), clusters go to ``clusters.json``, and hits.csv and report.html join
+them to the hits by URL.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from . import __version__, dates
+from .config import Incident, OutletsFile
+from .dedup import canonical_url
+from .match import Matcher
+from .pipeline import Run, Task
+from .store import IncidentFolder, Store, atomic_write, read_hits
+from .warc import Recorder, Tee
+
+log = logging.getLogger("incidentsearch.runner")
+
+
+@dataclass
+class Options:
+    results: Path
+    argv: list[str]
+    outlets_file: str = "outlets.yaml"
+    since: date | None = None
+    until: date | None = None
+    outlet_ids: set[str] | None = None
+    articles: bool = True
+    record: bool = True
+    configs: dict[str, bytes] = field(default_factory=dict)   # recorded into each WARC for --replay
+
+
+@dataclass
+class Outcome:
+    store: Store
+    run: Run
+    code: int
+    interrupted: bool
+    articles: dict[str, int] = field(default_factory=dict)    # incident -> articles captured now
+
+
+def _recorders(opts: Options, store: Store, chosen: list[Incident], user_agent: str, started: str):
+    if not opts.record:
+        return {}
+    recs = {}
+    for inc in chosen:
+        r = Recorder(store.folder(inc.id).path / "raw.warc.gz", user_agent=user_agent)
+        r.start(arguments=opts.argv, configs=opts.configs, run={
+            "started": started, "incidents": [inc.id],      # this file holds what this incident needs
+            "outlets": sorted(opts.outlet_ids) if opts.outlet_ids else None,
+            "since": str(opts.since) if opts.since else None, "until": str(opts.until) if opts.until else None})
+        recs[inc.id] = r
+    return recs
+
+
+def execute(outlets: OutletsFile, incidents: list[Incident], chosen: list[Incident], tasks: list[Task],
+            fetcher, matcher: Matcher, opts: Options) -> Outcome:
+    started = datetime.now(timezone.utc)
+    store = Store(opts.results, datetime.now().date().isoformat())
+    for inc in chosen:          # every chosen incident gets its folder and run.json, hits or not
+        store.folder(inc.id)
+    recorders = _recorders(opts, store, chosen, outlets.defaults.user_agent, started.isoformat(timespec="seconds"))
+    run = Run(outlets, chosen, fetcher=fetcher, store=store, matcher=matcher, recorders=recorders,
+              on_hit=lambda h: log.info("hit %s %s: %s", h["incident"], h["outlet"], h["title"]))
+    interrupted = False
+    captured: dict[str, int] = {}
+    try:
+        for n, task in enumerate(tasks, 1):
+            log.info("[%d/%d] %s %s %s", n, len(tasks), task.outlet.id, task.spec.kind, task.query or "")
+            run.run_task(task)
+        if opts.articles:
+            for inc in chosen:
+                fetch = Tee(fetcher, [recorders[inc.id]]) if inc.id in recorders else fetcher
+                captured[inc.id] = capture_articles(store.folder(inc.id), inc, fetch, matcher, opts)
+    except KeyboardInterrupt:
+        interrupted = True
+        print("interrupted: hits found so far are written", file=sys.stderr)
+    finally:
+        store.close()
+        for r in recorders.values():
+            r.close()
+    code = 1 if run.failed() or interrupted else 0
+    ended = datetime.now(timezone.utc)
+    chosen_outlets = [o for o in outlets.outlets if (o.id in opts.outlet_ids if opts.outlet_ids else o.enabled)]
+    for inc in chosen:
+        folder = store.folder(inc.id)
+        record = {
+            "version": __version__, "arguments": opts.argv,
+            "started": started.isoformat(timespec="seconds"), "ended": ended.isoformat(timespec="seconds"),
+            "exit_code": code, "interrupted": interrupted,
+            "incident": {"id": inc.id, "since": str(opts.since or inc.since), "until": str(opts.until or inc.until)},
+            "outlets_file": opts.outlets_file, "fetch": dict(getattr(fetcher, "stats", {})),
+            "hits_new": folder.new, "hits_total": folder.existing + folder.new,
+            "articles_new": captured.get(inc.id, 0),
+            "outlets": run.outlet_records(inc.id, chosen_outlets),
+        }
+        folder.write_run(record)
+        finish_folder(folder, inc, record)
+    return Outcome(store, run, code, interrupted, captured)
+
+
+# ------------------------------------------------------------------ articles
+def read_articles(folder: IncidentFolder) -> dict[str, dict]:
+    """URL -> the latest article record of the folder."""
+    return {a["url"]: a for a in read_hits(folder.path / "articles.jsonl") if "url" in a}
+
+
+def capture_articles(folder: IncidentFolder, inc: Incident, fetcher, matcher: Matcher, opts: Options) -> int:
+    """Capture every hit of the folder that has no article record yet; run the second pass."""
+    from .articles import capture
+
+    done = read_articles(folder)
+    window = (opts.since or inc.since, opts.until or inc.until)
+    n = 0
+    with (folder.path / "articles.jsonl").open("a", encoding="utf-8") as out:
+        for hit in read_hits(folder.jsonl):
+            if hit["url"] in done:
+                continue
+            art = capture(hit, fetcher, folder.path, window=window)
+            art["match"] = second_pass(hit, art, inc, matcher)
+            out.write(json.dumps(art, ensure_ascii=False) + "\n")
+            out.flush()
+            done[hit["url"]] = art
+            n += 1
+    return n
+
+
+def second_pass(hit: dict, art: dict, inc: Incident, matcher: Matcher) -> dict:
+    """The matcher on the headline with the article's lead: ``confirmed``, ``contradicted``
+    (the text points elsewhere or outside the window: marked, never dropped) or ``no text``."""
+    if not art.get("lead"):
+        return {"verdict": "no text"}
+    published = dates.parse_date(art["published"]) if art.get("published") else None
+    if published is None and hit.get("published"):
+        published = dates.parse_date(hit["published"])
+    title = art.get("title") or hit["title"]
+    scored = {m.incident: m for m in matcher.score_all(f"{title}. {art['lead']}", published=published,
+                                                     lang=hit.get("lang"))}
+    best = {m.incident for m in matcher.best_article(title, art["lead"], published=published, lang=hit.get("lang"))}
+    mine = scored.get(inc.id)
+    if inc.id in best:
+        return {"verdict": "confirmed", "score": mine.score, "matched": list(mine.matched)}
+    why = list(mine.reasons) if mine and not mine.accepted else []
+    if best:
+        why.append("the text fits " + ", ".join(sorted(best)) + " better")
+    return {"verdict": "contradicted", "score": mine.score if mine else 0, "reasons": why}
+
+
+# ------------------------------------------------------------ clusters, report
+def finish_folder(folder: IncidentFolder, inc: Incident, record: dict) -> None:
+    """Clusters over the hits and their texts, hits.csv joined with them, and the dossier."""
+    from .dedup import Item, clusters
+    from .report import write_report
+
+    hits = read_hits(folder.jsonl)
+    arts = read_articles(folder)
+    items = []
+    for h in hits:
+        a = arts.get(h["url"], {})
+        body = ""
+        if a.get("text"):
+            try:
+                body = (folder.path / a["text"]).read_text(encoding="utf-8")
+            except OSError:
+                body = ""
+        iso = a.get("published") or h.get("published")
+        when = dates.parse_date(iso) if iso else None
+        items.append(Item(key=canonical_url(h["url"]), title=h["title"], text=body, published=when,
+                          outlet=h["outlet"]))
+    found = clusters(items)
+    by_key = {m: c for c in found for m in c.members}
+    url_of = {canonical_url(h["url"]): h["url"] for h in hits}
+    cl = [{"id": c.id, "original": url_of.get(c.original, c.original),
+           "members": [url_of.get(m, m) for m in c.members], "reasons": list(c.reasons)} for c in found]
+    atomic_write(folder.path / "clusters.json", json.dumps(cl, ensure_ascii=False, indent=1) + "\n")
+    extra = {}
+    for h in hits:
+        c = by_key.get(canonical_url(h["url"]))
+        a = arts.get(h["url"], {})
+        extra[h["url"]] = {"cluster": c.id if c else None,
+                           "original": url_of.get(c.original) == h["url"] if c else None,
+                           "article": a.get("html"), "article_verdict": (a.get("match") or {}).get("verdict")}
+    folder.write_csv(extra)
+    rows = [dict(h, cluster=extra[h["url"]]["cluster"]) for h in hits]
+    write_report(folder.path, inc, rows, articles=arts, clusters=cl, run=record)

@@ -1,0 +1,186 @@
+"""WARC provenance: every HTTP exchange of a run, and a replay from a recording.
+
+A run appends to ``results/<day>/<incident>/raw.warc.gz`` (standard WARC/1.1 read by
+warcio, pywb and the other archive tools; one gzip member per record, so runs of the
+same day append to the same file):
+
+- a ``warcinfo`` record naming the tool and the run;
+- ``resource`` records ``urn:incidentsearch:config/<name>`` holding the outlets file,
+  the incident files and the glossary as they were, and ``urn:incidentsearch:run``
+  (the arguments as JSON), so a recording replays on its own;
+- per exchange a ``request`` record (what we sent: method, path, Host, User-Agent;
+  never cookies or credentials) and a ``response`` record (status, headers less
+  Set-Cookie and the transfer/content encodings, the decoded body), or a ``metadata``
+  record with the error when no answer came.
+
+``Replay`` serves a recording through the Fetcher interface, so parsing, matching and
+reporting rerun with no network.
+"""
+from __future__ import annotations
+
+import io
+import json
+import threading
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from . import __version__
+from .charset import decode_body
+from .models import Response
+
+CONFIG_URN = "urn:incidentsearch:config/"
+RUN_URN = "urn:incidentsearch:run"
+_DROP = {"set-cookie", "cookie", "authorization", "proxy-authorization", "content-encoding",
+         "transfer-encoding", "content-length"}
+
+
+class Recorder:
+    """Appends WARC records to one file; thread-safe."""
+
+    def __init__(self, path: Path, *, user_agent: str):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.user_agent = user_agent
+        self._fh = path.open("ab")
+        self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
+        self._lock = threading.Lock()
+
+    def _write(self, record) -> None:
+        with self._lock:
+            self._writer.write_record(record)
+            self._fh.flush()
+
+    def start(self, *, arguments: list[str], configs: dict[str, bytes], run: dict) -> None:
+        """The run's warcinfo, its configs and arguments."""
+        info = {"software": f"incidentsearch/{__version__}", "format": "WARC File Format 1.1",
+                "description": "incidentsearch run: " + " ".join(arguments),
+                "isPartOf": run.get("started", "")}
+        self._write(self._writer.create_warcinfo_record(self.path.name, info))
+        for name, data in configs.items():
+            self._write(self._writer.create_warc_record(
+                CONFIG_URN + name, "resource", payload=io.BytesIO(data),
+                warc_content_type="application/yaml" if name.endswith(".yaml") else "application/octet-stream"))
+        self._write(self._writer.create_warc_record(
+            RUN_URN, "resource", payload=io.BytesIO(json.dumps(run, ensure_ascii=False).encode()),
+            warc_content_type="application/json"))
+
+    def exchange(self, resp: Response) -> None:
+        """The request we sent and what came back (or why nothing did)."""
+        if resp.robots_blocked or resp.from_cache and not resp.content:
+            return
+        url = resp.url
+        parts = urlsplit(url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        when = (resp.date or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        req = StatusAndHeaders(f"GET {path} HTTP/1.1", [("Host", parts.netloc), ("User-Agent", self.user_agent),
+                                                         ("Accept-Encoding", "gzip, deflate")],
+                               is_http_request=True)
+        self._write(self._writer.create_warc_record(url, "request", payload=io.BytesIO(b""), http_headers=req,
+                                                    warc_headers_dict={"WARC-Date": when}))
+        if resp.status is None:
+            fields = f"error: {resp.error}\r\n".encode()
+            self._write(self._writer.create_warc_record(url, "metadata", payload=io.BytesIO(fields),
+                                                        warc_content_type="application/warc-fields",
+                                                        warc_headers_dict={"WARC-Date": when}))
+            return
+        try:
+            phrase = HTTPStatus(resp.status).phrase
+        except ValueError:
+            phrase = "Unknown"
+        headers = [(k, v) for k, v in resp.headers.items() if k.lower() not in _DROP]
+        headers.append(("Content-Length", str(len(resp.content))))
+        if resp.final_url and resp.final_url != url:
+            headers.append(("X-Incidentsearch-Final-Url", resp.final_url))
+        http = StatusAndHeaders(f"{resp.status} {phrase}", headers, protocol="HTTP/1.1")
+        extra = {"WARC-Date": when}
+        if resp.from_cache:
+            extra["WARC-Incidentsearch-From-Cache"] = "true"
+        self._write(self._writer.create_warc_record(url, "response", payload=io.BytesIO(resp.content),
+                                                    http_headers=http, warc_headers_dict=extra))
+
+    def close(self) -> None:
+        with self._lock:
+            self._fh.close()
+
+
+class Tee:
+    """A fetcher that records every exchange into some recorders (the incidents a request serves)."""
+
+    def __init__(self, fetcher, recorders):
+        self.fetcher, self.recorders = fetcher, list(recorders)
+
+    def get(self, url: str, **kw) -> Response:
+        resp = self.fetcher.get(url, **kw)
+        for r in self.recorders:
+            r.exchange(resp)
+        return resp
+
+
+class Replay:
+    """A recording served through the Fetcher interface: no network, ever."""
+
+    def __init__(self, paths: list[Path]):
+        self.responses: dict[str, Response] = {}
+        self.configs: dict[str, bytes] = {}
+        self.run: dict = {}                     # the last run recorded
+        self.incidents: set[str] = set()        # every incident the recordings were made for
+        self.stats = {"requests": 0, "cache_hits": 0, "robots_blocked": 0, "errors": 0, "replayed": 0}
+        for path in paths:
+            with path.open("rb") as fh:
+                for rec in ArchiveIterator(fh):
+                    self._read(rec)
+
+    def _read(self, rec) -> None:
+        uri = rec.rec_headers.get_header("WARC-Target-URI") or ""
+        if rec.rec_type == "resource" and uri.startswith(CONFIG_URN):
+            self.configs[uri[len(CONFIG_URN):]] = rec.content_stream().read()
+        elif rec.rec_type == "resource" and uri == RUN_URN:
+            self.run = json.loads(rec.content_stream().read().decode("utf-8"))
+            self.incidents.update(self.run.get("incidents") or [])
+        elif rec.rec_type == "response":
+            body = rec.content_stream().read()
+            h = rec.http_headers
+            headers = {k: v for k, v in h.headers}
+            ctype = h.get_header("Content-Type")
+            text, enc = decode_body(body, ctype)
+            date = None
+            if h.get_header("Date"):
+                try:
+                    date = parsedate_to_datetime(h.get_header("Date"))
+                except (TypeError, ValueError):
+                    date = None
+            self.responses[uri] = Response(
+                url=uri, final_url=h.get_header("X-Incidentsearch-Final-Url") or uri,
+                status=int(h.get_statuscode()), headers=headers, content=body, text=text, encoding=enc,
+                date=date, from_cache=True, error=None if int(h.get_statuscode()) < 400 else f"HTTP {h.get_statuscode()}")
+        elif rec.rec_type == "metadata":
+            fields = rec.content_stream().read().decode("utf-8", "replace")
+            err = fields.split("error:", 1)[-1].strip() or "failed"
+            self.responses.setdefault(uri, Response(url=uri, error=err))
+
+    def get(self, url: str, **kw) -> Response:
+        self.stats["requests"] += 1
+        resp = self.responses.get(url)
+        if resp is None:
+            self.stats["errors"] += 1
+            return Response(url=url, error="not in the recording")
+        self.stats["replayed"] += 1
+        if resp.error:
+            self.stats["errors"] += 1
+        return resp
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
