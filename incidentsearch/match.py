@@ -62,13 +62,6 @@ def _aliases(values, labels=None) -> list[_Alias]:
     return out
 
 
-def _contains(hay: frozenset[str], alias: _Alias) -> bool:
-    """Every word of the alias, in any order, any case form, either script
-    ("Белгородской и Курской областях" names "Белгородская область"; a slug
-    "strelba-na-poligone" names "полигон")."""
-    return all(not forms.isdisjoint(hay) for forms in alias.words)
-
-
 @dataclass(frozen=True)
 class _Index:
     incident: Incident
@@ -125,6 +118,23 @@ class Matcher:
                 figures=tuple(str(n) for n in inc.figures),
             ))
 
+        # the prefilter: word form -> distinct aliases (an alias several incidents list is checked
+        # once); an alias is named when all its words are, and then counts for each of them
+        self._alias_ids: dict[tuple, int] = {}
+        self._aliases: list[tuple[tuple, list]] = []   # (other words, [(incident index, kind, label)])
+        self._by_stem: dict[str, list[int]] = {}
+        self._order: dict[tuple[int, str, str], int] = {}
+        for n, ix in enumerate(self._index):
+            groups = (("place", ix.places), ("region", ix.regions), ("actor", ix.actors),
+                      ("shared", ix.shared_actors), ("term", ix.terms))
+            for kind, aliases in groups:
+                for a in aliases:
+                    self._add_alias(a.words, (n, kind, a.label))
+            for fig in ix.figures:
+                self._add_alias((frozenset([fig]),), (n, "figure", fig))
+        self._windows = [self.window or (ix.incident.since, ix.incident.until) for ix in self._index]
+
+
     @classmethod
     def from_folder(cls, qdir: Path, **kw) -> "Matcher":
         """Every incident of a queries folder, with its glossary."""
@@ -148,14 +158,57 @@ class Matcher:
                   lang: str | None = None, summary: str | None = None) -> list[Match]:
         """One Match per incident, in the incidents' order."""
         words = text.stems(title)
-        hay = frozenset(words)
+        named = self._named(frozenset(words))
         stem_title = " ".join(words)
         lang = lang or text.script_lang(title)
-        return [self._score(ix, hay, stem_title, published, lang) for ix in self._index]
+        return [self._score(ix, named.get(n, {}), stem_title, published, lang) for n, ix in enumerate(self._index)]
 
-    def best(self, title: str, **kw) -> list[Match]:
-        """The accepted matches with the top score (several only on a tie)."""
-        accepted = [m for m in self.score_all(title, **kw) if m.accepted]
+    def _add_alias(self, words: tuple[frozenset[str], ...], use: tuple[int, str, str]) -> None:
+        """Index a distinct alias under its longest word only (the least common, as a rule);
+        its other words are checked when that one is present."""
+        aid = self._alias_ids.get(words)
+        if aid is None:
+            aid = self._alias_ids[words] = len(self._aliases)
+            key = max(range(len(words)), key=lambda k: max(map(len, words[k])))
+            self._aliases.append((words[:key] + words[key + 1:], []))
+            for st in words[key]:
+                self._by_stem.setdefault(st, []).append(aid)
+        self._aliases[aid][1].append(use)
+        self._order.setdefault(use, len(self._order))   # features keep the incident's own order
+
+    def _named(self, hay: frozenset[str]) -> dict[int, dict[str, list[str]]]:
+        """incident -> feature kind -> labels of the aliases, terms and figures the headline names
+        (every word of an alias present in some form), in the incident's own order."""
+        seen: set[int] = set()
+        for w in hay:
+            seen.update(self._by_stem.get(w, ()))
+        uses = []
+        for aid in seen:
+            others, used = self._aliases[aid]
+            if all(not forms.isdisjoint(hay) for forms in others):
+                uses += used
+        named: dict[int, dict[str, list[str]]] = {}
+        for n, kind, label in sorted(uses, key=self._order.__getitem__):
+            named.setdefault(n, {}).setdefault(kind, []).append(label)
+        return named
+
+    def best(self, title: str, *, published: date | datetime | None = None,
+             lang: str | None = None, **_) -> list[Match]:
+        """The accepted matches with the top score (several only on a tie).
+
+        Only incidents that share at least one word form with the headline are scored: an
+        accepted match needs two identity points, and all but the date come from an indexed
+        word (a place, region, actor, event word or figure), so the others cannot match.
+        The result equals scoring every incident (tests/test_match.py checks it)."""
+        words = text.stems(title)
+        named = self._named(frozenset(words))
+        candidates = [n for n, found in named.items() if self._may_accept(n, found, published)]
+        if not candidates:
+            return []
+        stem_title = " ".join(words)
+        lang = lang or text.script_lang(title)
+        accepted = [m for m in (self._score(self._index[n], named[n], stem_title, published, lang)
+                                for n in sorted(candidates)) if m.accepted]
         if not accepted:
             return []
         top = max(m.score for m in accepted)
@@ -172,18 +225,28 @@ class Matcher:
             head = head[:cut + 1]
         return self.best(f"{title}. {head}" if head else title, **kw)
 
-    def _score(self, ix: _Index, hay, stem_title, published, lang) -> Match:
+    def _may_accept(self, n: int, found: dict[str, list[str]], published) -> bool:
+        """A cheap upper bound of _score's gates from the features named: False only when the
+        full score cannot accept (identity below 2, or no evidence but a fuzzy description)."""
+        ix = self._index[n]
+        lo, hi = self._windows[n]
+        in_window = dates.in_window(published, lo, hi)
+        if in_window is False:
+            return False
+        own_term = any(t in ix.own_terms for t in found.get("term", ()))
+        identity = (2 if "place" in found or "actor" in found else 0) + min(2, len(found.get("region", ()))) \
+            + ("shared" in found) + ("figure" in found) + own_term + bool(in_window)
+        return identity >= 2
+
+    def _score(self, ix: _Index, found: dict[str, list[str]], stem_title, published, lang) -> Match:
+        """The features ``found`` (from _named) weighed, gated and explained for one incident."""
         inc = ix.incident
         fired: list[str] = []
         reasons: list[str] = []
         score = 0.0
-
-        def hits(aliases):
-            return [a.label for a in aliases if _contains(hay, a)]
-
-        places, regions = hits(ix.places), hits(ix.regions)
-        actors, shared = hits(ix.actors), hits(ix.shared_actors)
-        terms = list(dict.fromkeys(hits(ix.terms)))
+        places, regions = found.get("place", []), found.get("region", [])
+        actors, shared = found.get("actor", []), found.get("shared", [])
+        terms = list(dict.fromkeys(found.get("term", [])))
         if places:
             score += W_PLACE
             fired += [f"place:{p}" for p in places]
@@ -222,7 +285,7 @@ class Matcher:
         # event of its kind. Own places and actors settle it; a region, a shared actor, an
         # event word only this incident has, and a date inside the window each count one.
         areas = len({ix.area_of.get(r) for r in regions})      # Belgorod and Kursk oblasts: two
-        figures = [n for n in ix.figures if n in hay]
+        figures = found.get("figure", [])
         fired += [f"figure:{n}" for n in figures]
         identity = (2 if places or actors else 0) + min(areas, 2) + (1 if shared else 0) + (1 if figures else 0) \
             + (1 if own_terms else 0) + (1 if in_window else 0)
@@ -241,3 +304,52 @@ class Matcher:
             reasons.append(f"score {score} below threshold {self.threshold}")
         return Match(incident=inc.id, score=score, matched=tuple(fired), accepted=accepted,
                      reasons=tuple(reasons) if not accepted else ("accepted",))
+
+
+# ------------------------------------------------------------- archive scale
+_WORKER: Matcher | None = None
+
+
+def _init_worker(incidents, glossary, window) -> None:
+    global _WORKER
+    _WORKER = Matcher(incidents, glossary=glossary, window=window)
+
+
+def _best_chunk(chunk):
+    return [(key, _WORKER.best(title, published=day, lang=lang)) for key, title, day, lang in chunk]
+
+
+def best_stream(matcher: Matcher, items, *, workers: int = 0, chunk: int = 2000):
+    """``matcher.best`` over an iterable of ``(key, title, published, lang)``, yielding
+    ``(key, [Match, ...])`` for the headlines that match, in order. With ``workers`` > 1 the
+    chunks go to that many processes (each builds its own matcher once); at most
+    ``2 x workers`` chunks are in flight, so memory stays flat however long the stream."""
+    def chunks():
+        buf = []
+        for it in items:
+            buf.append(it)
+            if len(buf) >= chunk:
+                yield buf
+                buf = []
+        if buf:
+            yield buf
+
+    if workers <= 1:
+        for key, title, day, lang in items:
+            found = matcher.best(title, published=day, lang=lang)
+            if found:
+                yield key, found
+        return
+    import multiprocessing as mp
+    from collections import deque
+
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    with ctx.Pool(workers, initializer=_init_worker,
+                  initargs=(matcher.incidents, matcher.glossary, matcher.window)) as pool:
+        pending: deque = deque()
+        for c in chunks():
+            pending.append(pool.apply_async(_best_chunk, (c,)))
+            if len(pending) >= 2 * workers:
+                yield from ((k, m) for k, m in pending.popleft().get() if m)
+        while pending:
+            yield from ((k, m) for k, m in pending.popleft().get() if m)

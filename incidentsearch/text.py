@@ -20,7 +20,7 @@ _QUOTES = str.maketrans({
     "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
     "ё": "е", "Ё": "Е", "\u00a0": " ", "\u202f": " ",
 })
-_TOKEN = re.compile(r"[^\W_]+(?:['-][^\W_]+)*", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+")
 _CYR = re.compile(r"[а-яєіїґ]")
 _UK_ONLY = re.compile(r"[єіїґ]")
 
@@ -37,10 +37,7 @@ def normalize(s: str) -> str:
 def tokens(s: str) -> list[str]:
     """Word tokens of the normalised string; hyphenated words are split too
     ("гора-подол" -> "гора", "подол") so a phrase alias matches either way."""
-    out = []
-    for t in _TOKEN.findall(normalize(s)):
-        out.extend(p for p in re.split(r"[-']", t) if p)
-    return out
+    return _WORD.findall(normalize(s))
 
 
 def script_lang(s: str) -> str:
