@@ -174,3 +174,31 @@ def test_figures_and_two_regions_identify_an_undated_headline():
     both = MATCHER.best("Украинская ДРГ пыталась прорваться в Курскую и Белгородскую области")
     assert [m.incident for m in both] == ["belgorod-raids-2024"]
     assert MATCHER.best("Украинская ДРГ пыталась прорваться в Курскую область") == []
+
+
+def _reference_best(title, **kw):
+    """The simple reference: score every incident, keep the accepted top."""
+    accepted = [m for m in MATCHER.score_all(title, **kw) if m.accepted]
+    top = max((m.score for m in accepted), default=None)
+    return [m for m in accepted if m.score == top]
+
+
+WORDS = st.sampled_from(sorted({w for r in [json.loads(x) for x in
+                                            (ROOT.parent / "shared" / "eval" / "dev_headlines.jsonl").open()]
+                                for w in r["headline"].split()} if (ROOT.parent / "shared").exists()
+                               else {"Белгород", "полигон", "ДРГ", "Козинка", "raid", "Belgorod", "11"}))
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(WORDS, min_size=1, max_size=12),
+       day=st.one_of(st.none(), st.dates(min_value=date(2022, 1, 1), max_value=date(2024, 12, 31))))
+def test_the_prefilter_gives_the_same_answer_as_scoring_every_incident(words, day):
+    title = " ".join(words)
+    assert MATCHER.best(title, published=day) == _reference_best(title, published=day)
+
+
+def test_the_prefilter_agrees_on_every_dev_headline():
+    for r in dev_rows():
+        d = date.fromisoformat(r["date"]) if r.get("date") else None
+        assert MATCHER.best(r["headline"], published=d, lang=r["lang"]) == \
+            _reference_best(r["headline"], published=d, lang=r["lang"]), r["headline"]
