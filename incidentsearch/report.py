@@ -27,45 +27,35 @@ _ARTICLE_PATH = re.compile(r"articles/(?:[A-Za-z0-9_][A-Za-z0-9._-]*/)*[A-Za-z0-
 _LANG_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
 
 CSS = """
-:root{--fg:#1d1d1f;--muted:#5f6368;--line:#d9dce1;--bg2:#f5f6f8;--accent:#3a6ea5}
-*{box-sizing:border-box}
+:root{--fg:#1d1d1f;--muted:#5f6368;--line:#d9dce1;--bg2:#f5f6f8;--accent:#3a6ea5}*{box-sizing:border-box}
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","DejaVu Sans",sans-serif;
  color:var(--fg);margin:0 auto;max-width:1240px;padding:24px 28px 48px;background:#fff}
 h1{font-size:1.6em;margin:0 0 2px;line-height:1.2}
 h2{font-size:1.15em;margin:34px 0 10px;padding-bottom:4px;border-bottom:2px solid var(--fg)}
-h3{font-size:1em;margin:16px 0 6px}
-a{color:var(--accent)}
-.sub{font-size:1.15em;color:var(--muted);margin:0 0 14px}
-.muted,.small{color:var(--muted)}
-.small{font-size:.8em}
+h3{font-size:1em;margin:16px 0 6px}a{color:var(--accent)}
+.sub{font-size:1.15em;color:var(--muted);margin:0 0 14px}.muted,.small{color:var(--muted)}.small{font-size:.8em}
 .card{border:1px solid var(--line);border-left:5px solid var(--accent);background:var(--bg2);
  padding:14px 18px;border-radius:4px}
 .card dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px;margin:0}
-.card dt{font-weight:600;color:var(--muted)}
-.card dd{margin:0}
-.card ul{margin:0;padding-left:1.1em}
-.stats{display:flex;flex-wrap:wrap;gap:10px;margin:14px 0 0;padding:0;list-style:none}
+.card dt{font-weight:600;color:var(--muted)}.card dd{margin:0}.card ul{margin:0;padding-left:1.1em}
+.card ul.stats,.stats{display:flex;flex-wrap:wrap;gap:10px;margin:14px 0 0;padding:0;list-style:none}
+.card dd.list{font-size:.88em}
 .stats li{border:1px solid var(--line);border-radius:4px;padding:6px 12px;background:#fff}
-.stats b{font-size:1.25em;margin-right:4px}
-svg{display:block;max-width:100%;height:auto}
+.stats b{font-size:1.25em;margin-right:4px}svg{display:block;max-width:100%;height:auto}
 svg text{font-family:inherit;font-size:11px;fill:#444}
 .legend{display:flex;gap:16px;flex-wrap:wrap;font-size:.9em;margin:6px 0}
 .sw{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 table{border-collapse:collapse;width:100%;font-size:.9em}
 th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--line)}
 thead th{background:var(--bg2);border-bottom:2px solid #b9bdc4;position:sticky;top:0}
-tbody th{background:#eef0f3;font-weight:600}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+tbody th{background:#eef0f3;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 td.date{white-space:nowrap;font-variant-numeric:tabular-nums}
-td.feat{font-size:.75em;color:var(--muted);max-width:220px}
-.hl{font-weight:500}
+td.feat{font-size:.75em;color:var(--muted);max-width:220px}.hl{font-weight:500}
 .tag{display:inline-block;font-size:.75em;padding:0 5px;border-radius:3px;border:1px solid var(--line);
  background:var(--bg2);white-space:nowrap}
 .ok{color:#2e7d32}.partial{color:#b26a00}.failed{color:#c62828;font-weight:600}
 .cluster{border:1px solid var(--line);border-radius:4px;padding:8px 14px;margin:10px 0;break-inside:avoid}
-.cluster ol{margin:4px 0;padding-left:1.4em}
-.cluster li.original{font-weight:600}
-details summary{cursor:pointer}
+.cluster ol{margin:4px 0;padding-left:1.4em}.cluster li.original{font-weight:600}details summary{cursor:pointer}
 footer{margin-top:40px;font-size:.8em;color:var(--muted)}
 @media print{body{max-width:none;padding:0;font-size:11px}thead th{position:static}
  a{color:inherit;text-decoration:none}h2{break-after:avoid}tr{break-inside:avoid}}
@@ -154,8 +144,8 @@ def _colour(lang: str) -> str:
 
 
 def _lang_order(counts: Counter) -> list[str]:
-    known = [l for l in LANG_COLOURS if l in counts]
-    return known + sorted(l for l in counts if l not in LANG_COLOURS)
+    known = [lg for lg in LANG_COLOURS if lg in counts]
+    return known + sorted(lg for lg in counts if lg not in LANG_COLOURS)
 
 
 def _lang_label(lang: str) -> str:
@@ -171,26 +161,26 @@ def _card(incident, hits: list[dict], clusters: list[dict]) -> str:
     when = start.isoformat() if start else "unknown date"
     if end and end != start:
         when += f" – {end.isoformat()}"
-    rows = [("Date", _e(when)), ("Incident id", f"<code>{_e(_get(incident, 'id'))}</code>")]
+    rows = [("Date", _e(when), ""), ("Incident id", f"<code>{_e(_get(incident, 'id'))}</code>", "")]
     for label, attr in (("Places", "places"), ("Regions", "regions"), ("Actors", "actors")):
         vals = _get(incident, attr) or []
         if vals:
-            rows.append((label, _e(", ".join(str(v) for v in vals))))
+            rows.append((label, _e(", ".join(str(v) for v in vals)), "list"))
     descs = _texts(_get(incident, "descriptions"))
     if descs:
-        items = "".join(f'<li lang="{l}">{_e(d)} <span class="tag">{l}</span></li>'
-                        for l, ds in descs.items() for d in ds)
-        rows.append(("Descriptions", f"<ul>{items}</ul>"))
+        items = "".join(f'<li lang="{lg}">{_e(d)} <span class="tag">{lg}</span></li>'
+                        for lg, ds in descs.items() for d in ds)
+        rows.append(("Descriptions", f"<ul>{items}</ul>", ""))
     langs = Counter(_lang(h) for h in hits)
     dated = sum(1 for h in hits if _as_date(h.get("published")))
     stats = [(len(hits), "reports"), (len({h.get("outlet") for h in hits}), "outlets"),
              (dated, "dated"), (len(hits) - dated, "undated"),
              (sum(1 for c in clusters if len(c.get("members") or []) > 1), "clusters")]
-    stats += [(langs[l], _lang_label(l)) for l in _lang_order(langs)]
+    stats += [(langs[lg], _lang_label(lg)) for lg in _lang_order(langs)]
     return ('<section id="incident" class="card">'
             f'<h1 lang="en">{_e(en)}</h1>'
             + (f'<p class="sub" lang="ru">{_e(ru)}</p>' if ru else "")
-            + "<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
+            + "<dl>" + "".join(f'<dt>{k}</dt><dd class="{c}">{v}</dd>' for k, v, c in rows) + "</dl>"
             + '<ul class="stats">' + "".join(f"<li><b>{n}</b>{_e(t)}</li>" for n, t in stats) + "</ul>"
             + "</section>")
 
@@ -233,7 +223,7 @@ def _timeline(incident, hits: list[dict]) -> str:
         y = top + ph - v * sy
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e5e8"/>'
                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{v}</text>')
-    order = _lang_order(Counter({l: 1 for c in per_day.values() for l in c}))
+    order = _lang_order(Counter({lg: 1 for c in per_day.values() for lg in c}))
     for day in sorted(per_day):
         counts, y = per_day[day], top + ph
         x = x_of(day) + (slot - bar) / 2
@@ -263,9 +253,9 @@ def _timeline(incident, hits: list[dict]) -> str:
     total = Counter()
     for c in per_day.values():
         total.update(c)
-    legend = "".join(f'<span class="lg" data-lang="{_e(l)}" data-count="{total[l]}"><span class="sw" '
-                     f'style="background:{_colour(l)}"></span>{_e(_lang_label(l))}: {total[l]}</span>'
-                     for l in order)
+    legend = "".join(f'<span class="lg" data-lang="{_e(lg)}" data-count="{total[lg]}"><span class="sw" '
+                     f'style="background:{_colour(lg)}"></span>{_e(_lang_label(lg))}: {total[lg]}</span>'
+                     for lg in order)
     legend += ('<span><span class="sw" style="background:#c62828;opacity:.25"></span>incident days</span>'
                if inc_start else "")
     note = (f'<p class="small">{first.isoformat()} – {last.isoformat()}, {len(per_day)} days with reports'

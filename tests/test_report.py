@@ -26,7 +26,8 @@ JS_URL = "javascript:alert(1)"
 
 def _hit(n, row, **over):
     hit = {"incident": "grayvoron-2023", "outlet": row["outlet"], "lang": row["lang"], "title": row["headline"],
-           "url": row["url"], "published": row["date"], "score": 60 + n, "matched": ["place:Грайворон", "date:in-window"],
+           "url": row["url"], "published": row["date"], "score": 60 + n,
+           "matched": ["place:Грайворон", "date:in-window"],
            "source": "rss", "query": None, "found_at": "2023-07-01T00:00:00Z", "date_method": "field",
            "listing_url": "https://example.org/feed.xml"}
     hit.update(over)
@@ -201,7 +202,8 @@ def _chromium(tmp_path, *args) -> subprocess.CompletedProcess:
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--disable-dev-shm-usage", "--hide-scrollbars", f"--user-data-dir={tmp_path / 'profile'}"]
     env = dict(os.environ, HOME=str(tmp_path / "home"))
-    return subprocess.run([str(CHROMIUM), *flags, *args], capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run([str(CHROMIUM), *flags, *args], capture_output=True, text=True, timeout=120, env=env,
+                          check=False)
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (bash .ci/chromium.sh installs it as root)")
