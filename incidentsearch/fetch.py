@@ -13,19 +13,23 @@ SQLite backend) so that a re-run does not download again.
 from __future__ import annotations
 
 import email.utils
+import http.cookiejar
 import logging
 import pathlib
+import socket
 import threading
 import time
+import zlib
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3
 from protego import Protego
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
+from requests.utils import requote_uri
 
 from .charset import decode_body, is_binary_type
 from .models import Response
@@ -48,8 +52,46 @@ class _TooLarge(Exception):
     """The body (after decompression) exceeds the cap; raised from the adapter."""
 
 
+class _Truncated(requests.exceptions.ContentDecodingError):
+    """The connection ended cleanly but the gzip/deflate stream inside did not."""
+
+
+class _BodyDeadline(requests.exceptions.ReadTimeout):
+    """The whole body did not arrive within the body deadline (a server dripping bytes)."""
+
+
 # What a GET may raise for network reasons; anything else is a bug and propagates.
 _NETWORK_ERRORS = (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError, _TooLarge)
+_ZLIB_OBJ = type(zlib.decompressobj())
+
+
+def _socket_of(resp) -> socket.socket | None:
+    """The socket a streamed response is read from (urllib3 2.x), or None."""
+    raw = getattr(resp, "raw", None)
+    conn = getattr(raw, "_connection", None)
+    sock = getattr(conn, "sock", None)
+    if sock is None:                                  # http.client's file -> SocketIO -> socket
+        fp = getattr(getattr(raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(fp, "raw", None), "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def _stream_unfinished(raw) -> bool:
+    """True when a gzip/deflate body ended before its compressed stream did (urllib3 does
+    not notice: it hands over whatever it could inflate). Only zlib streams are checked."""
+    try:
+        if not raw.tell():                            # no body bytes at all (204, HEAD, empty 30x)
+            return False
+    except Exception:
+        return False
+    dec = getattr(raw, "_decoder", None)
+    for d in getattr(dec, "_decoders", None) or [dec]:
+        obj = getattr(d, "_obj", None)
+        if getattr(d, "_state", None) == 2:           # GzipDecoderState.SWALLOW_DATA: trailing garbage
+            continue
+        if isinstance(obj, _ZLIB_OBJ) and not obj.eof:
+            return True
+    return False
 
 
 class _CappedAdapter(HTTPAdapter):
@@ -60,6 +102,12 @@ class _CappedAdapter(HTTPAdapter):
     (requests, requests-cache) can read an uncapped stream. urllib3 decodes
     gzip/deflate chunk by chunk, so the cap holds on *decompressed* bytes and a
     gzip bomb never sits in memory.
+
+    The whole body must arrive within ``body_deadline_s``: a watchdog shuts the
+    socket down when it expires, because a server dripping one byte per second
+    never trips the per-read timeout and a blocked read never returns to check
+    a clock. A gzip body whose compressed stream stops early is an error, not a
+    silently shorter body.
     """
 
     def __init__(self, max_bytes: int, body_deadline_s: float, **kw: Any) -> None:
@@ -77,19 +125,42 @@ class _CappedAdapter(HTTPAdapter):
         if length > cap:
             resp.close()
             raise _TooLarge(f"response larger than {cap} bytes")
+        deadline = self.body_deadline_s
+        expired = threading.Event()
+
+        def abort() -> None:
+            expired.set()
+            sock = _socket_of(resp)
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        watchdog = threading.Timer(deadline, abort)
+        watchdog.daemon = True
+        watchdog.start()
+        late = f"body not complete after {deadline:g}s"
         parts, total, start = [], 0, time.monotonic()
         try:
             for chunk in resp.iter_content(_CHUNK):
                 total += len(chunk)
                 if total > cap:
                     raise _TooLarge(f"response larger than {cap} bytes")
-                if time.monotonic() - start > self.body_deadline_s:
-                    raise requests.exceptions.ReadTimeout(
-                        f"body not complete after {self.body_deadline_s:g}s")
+                if expired.is_set() or time.monotonic() - start > deadline:
+                    raise _BodyDeadline(late)
                 parts.append(chunk)
-        except BaseException:
+            if expired.is_set():                      # the shutdown looked like the end of the body
+                raise _BodyDeadline(late)
+            if _stream_unfinished(resp.raw):
+                raise _Truncated("truncated gzip body (the compressed stream ended early)")
+        except BaseException as exc:
             resp.close()
+            if expired.is_set() and not isinstance(exc, (_TooLarge, _BodyDeadline)):
+                raise _BodyDeadline(late) from exc
             raise
+        finally:
+            watchdog.cancel()
         resp._content = b"".join(parts)
         resp._content_consumed = True      # urllib3 released the connection at end of stream
         return resp
@@ -159,7 +230,8 @@ class Fetcher:
     def __init__(self, *, user_agent: str, timeout_s: float = 20.0, connect_timeout_s: float = 10.0,
                  retries: int = 3, backoff_s: float = 1.0, max_retry_after_s: float = 120.0,
                  rate_limit_s: float = 1.0, max_bytes: int = 20_000_000, respect_robots: bool = True,
-                 cache_dir: pathlib.Path | None = None, cache_expire_s: float = 6 * 3600) -> None:
+                 cache_dir: pathlib.Path | None = None, cache_expire_s: float = 6 * 3600,
+                 body_deadline_s: float | None = None) -> None:
         if not user_agent or not user_agent.strip():
             raise ValueError("user_agent must be given")
         self.user_agent = user_agent
@@ -176,9 +248,13 @@ class Fetcher:
         self.robots_token = user_agent.split("/")[0].split()[0]
 
         self.session = requests.Session()
+        # no cookies kept or sent: every request stands alone (cacheable, replayable, nothing to leak)
+        self.session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         self.session.headers["User-Agent"] = user_agent
         self.session.max_redirects = MAX_REDIRECTS
-        adapter = _CappedAdapter(max_bytes, body_deadline_s=max(4 * timeout_s, 60.0),
+        # the whole body of one response, however slowly it drips: 4 read timeouts, at least a minute
+        self.body_deadline_s = body_deadline_s if body_deadline_s is not None else max(4 * timeout_s, 60.0)
+        adapter = _CappedAdapter(max_bytes, body_deadline_s=self.body_deadline_s,
                                  pool_connections=32, pool_maxsize=32, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -197,6 +273,9 @@ class Fetcher:
         self._host_locks: dict[tuple, threading.Lock] = {}
         self._robots_locks: dict[tuple, threading.Lock] = {}
         self._last_start: dict[tuple, float] = {}
+        # Retry-After is the server's word for the whole host: no request to it before this
+        # (monotonic) time, whichever URL of it asked us to wait
+        self._not_before: dict[tuple, float] = {}
         self._robots: dict[tuple, Protego | None] = {}
         # hosts that could not be reached at all (DNS, refused, connect timeout) after every
         # retry: later requests to them fail at once instead of repeating the backoff
@@ -230,20 +309,35 @@ class Fetcher:
             return lock
 
     def _wait_turn(self, url: str, interval: float) -> None:
-        """At most one request start per ``interval`` seconds per scheme+host+port."""
+        """At most one request start per ``interval`` seconds per scheme+host+port, and none
+        before the time a Retry-After from that host named."""
         key = _host_key(url)
         with self._lock_for(self._host_locks, key):
             last = self._last_start.get(key)
+            start = self._not_before.get(key, 0.0)
             if last is not None and interval > 0:
-                delay = last + interval - time.monotonic()
-                if delay > 0:
-                    log.debug("politeness: waiting %.2fs for %s://%s:%d", delay, *key)
-                    time.sleep(delay)
+                start = max(start, last + interval)
+            delay = start - time.monotonic()
+            if delay > 0:
+                log.debug("politeness: waiting %.2fs for %s://%s:%d", delay, *key)
+                time.sleep(delay)
             self._last_start[key] = time.monotonic()
 
+    def _host_asked_to_wait(self, key: tuple, wait: float) -> None:
+        with self._locks_lock:
+            until = time.monotonic() + wait
+            if until > self._not_before.get(key, 0.0):
+                self._not_before[key] = until
+
+    def _rate_limited_for(self, key: tuple) -> float:
+        """Seconds the host still asked us to wait (0 if none)."""
+        return max(0.0, self._not_before.get(key, 0.0) - time.monotonic())
+
     def _error_text(self, exc: BaseException) -> str:
-        if isinstance(exc, _TooLarge):
+        if isinstance(exc, (_TooLarge, _Truncated)):
             return str(exc)
+        if isinstance(exc, _BodyDeadline):
+            return f"timeout: {exc}"
         if isinstance(exc, requests.exceptions.TooManyRedirects):
             return "too many redirects"
         if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -256,15 +350,23 @@ class Fetcher:
             return "unsupported URL scheme"
         if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.URLRequired)):
             return "invalid URL"
-        if isinstance(exc, requests.exceptions.ConnectionError):
+        if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+            # a read that stalls or a reset while the body streams comes wrapped in these two
+            in_body = isinstance(exc, requests.exceptions.ChunkedEncodingError)
             for e in _cause_chain(exc):
                 if isinstance(e, ConnectionRefusedError):
                     return "connection refused"
                 if isinstance(e, ConnectionResetError):
-                    return "connection reset"
+                    return "connection reset mid-body" if in_body else "connection reset"
+                if isinstance(e, (urllib3.exceptions.ReadTimeoutError, TimeoutError)):
+                    return f"timeout after {self.timeout_s:g}s"
+                if isinstance(e, urllib3.exceptions.IncompleteRead):
+                    return (f"truncated body: connection closed after {e.partial} bytes, "
+                            f"{e.expected} more expected")
                 if type(e).__name__ == "NameResolutionError" or "Name or service not known" in str(e):
                     return "DNS lookup failed"
-            return "connection error: " + _first_line(str(exc))
+            if not in_body:
+                return "connection error: " + _first_line(str(exc))
         if isinstance(exc, (requests.exceptions.ChunkedEncodingError,
                             requests.exceptions.ContentDecodingError)):
             return "broken response body: " + _first_line(str(exc))
@@ -277,7 +379,7 @@ class Fetcher:
                             requests.exceptions.MissingSchema)):
             return False
         return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                                requests.exceptions.ChunkedEncodingError))
+                                requests.exceptions.ChunkedEncodingError, _Truncated))
 
     def _cache_key(self, url: str, headers: dict[str, str] | None) -> str | None:
         if self.cache is None:
@@ -387,62 +489,56 @@ class Fetcher:
                 log.debug("cache hit %s", url)
                 return self._build(url, cached, started=started, from_cache=True)
 
-        host = _host_key(url)
-        if host in self._down:
-            count_error()
-            return Response(url=url, error=f"{self._down[host]} (host unreachable earlier in this run; not retried)")
-
-        if self.respect_robots and not robots_fetch:
-            rules = self._robots_for(url, interval)
-            if rules is not None and not rules.can_fetch(url, self.robots_token):
-                self._count("robots_blocked")
-                log.info("disallowed by robots.txt: %s", url)
-                return Response(url=url, error="disallowed by robots.txt", robots_blocked=True,
-                                elapsed_s=time.monotonic() - started)
-
-        timeout = (self.connect_timeout_s, self.timeout_s)
-        attempt = 0
+        # Redirects are followed here, hop by hop, not by requests: every hop waits its turn
+        # for its host, is checked against that host's robots.txt and may not leave http(s)
+        current, hops, history = url, 0, []
         while True:
-            self._wait_turn(url, interval)
-            self._count("requests")
-            log.debug("GET %s (attempt %d)", url, attempt + 1)
-            try:
-                resp = self.session.get(url, headers=headers, timeout=timeout, allow_redirects=True,
-                                        verify=True)
-            except _NETWORK_ERRORS as exc:
-                err = self._error_text(exc)
-                if attempt < self.retries and self._retryable(exc):
-                    delay = self.backoff_s * 2 ** attempt
-                    log.info("%s: %s; retry %d in %.2fs", url, err, attempt + 1, delay)
-                    self._count("retries")
-                    time.sleep(delay)
-                    attempt += 1
-                    continue
-                log.info("%s: %s", url, err)
+            host = _host_key(current)
+            if host in self._down:
                 count_error()
-                if err in _HOST_DOWN or err.startswith("connect timeout"):
-                    self._down[host] = err
-                return Response(url=url, error=err, elapsed_s=time.monotonic() - started)
+                return Response(url=url, error=f"{self._down[host]} (host unreachable earlier in this run; "
+                                               "not retried)", elapsed_s=time.monotonic() - started)
+            if self.respect_robots and not robots_fetch:
+                rules = self._robots_for(current, interval)
+                if rules is not None and not rules.can_fetch(current, self.robots_token):
+                    self._count("robots_blocked")
+                    log.info("disallowed by robots.txt: %s", current)
+                    err = "disallowed by robots.txt"
+                    if hops:
+                        err = f"redirected to {current}, {err}"
+                    return Response(url=url, error=err, robots_blocked=True,
+                                    elapsed_s=time.monotonic() - started)
+            got = self._attempts(url, current, interval=interval, headers=headers,
+                                 count_error=count_error, started=started)
+            if isinstance(got, Response):
+                return got
+            resp = got
+            target = self.session.get_redirect_target(resp)
+            if target is None:
+                break
+            if hops >= MAX_REDIRECTS:
+                count_error()
+                log.info("%s: too many redirects", url)
+                return Response(url=url, final_url=current, error="too many redirects",
+                                elapsed_s=time.monotonic() - started)
+            nxt = _redirect_url(resp.url or current, target)
+            try:
+                scheme, hostname = urlsplit(nxt).scheme.lower(), urlsplit(nxt).hostname
+            except ValueError:
+                scheme, hostname = "http", None
+            if scheme not in ("http", "https") or not hostname:
+                count_error()
+                err = f"redirect to unsupported URL scheme ({scheme or 'none'}:)" if scheme not in (
+                    "http", "https") else "redirect to an invalid URL"
+                log.info("%s: %s", url, err)
+                return Response(url=url, final_url=current, status=resp.status_code, error=err,
+                                elapsed_s=time.monotonic() - started)
+            history.append(resp)
+            hops += 1
+            current = nxt
+        resp.history = history
 
-            status = resp.status_code
-            if status in RETRY_STATUSES and attempt < self.retries:
-                delay = self.backoff_s * 2 ** attempt
-                if status in RETRY_AFTER_STATUSES:
-                    wait = parse_retry_after(resp.headers.get("Retry-After"))
-                    if wait is not None and wait > self.max_retry_after_s:
-                        err = f"rate limited: Retry-After {wait:.0f} s exceeds cap"
-                        log.info("%s: %s (%gs)", url, err, self.max_retry_after_s)
-                        count_error()
-                        return self._build(url, resp, started=started, from_cache=False, error=err)
-                    if wait is not None:
-                        delay = max(delay, wait)
-                log.info("%s: HTTP %d; retry %d in %.2fs", url, status, attempt + 1, delay)
-                self._count("retries")
-                time.sleep(delay)
-                attempt += 1
-                continue
-            break
-
+        status = resp.status_code
         result = self._build(url, resp, started=started, from_cache=False)
         if result.error is not None:
             count_error()
@@ -450,3 +546,78 @@ class Fetcher:
         elif key is not None and status == 200:
             self._store(key, resp, max(self.cache_expire_s, max_age))
         return result
+
+    def _attempts(self, url: str, current: str, *, interval: float, headers: dict[str, str] | None,
+                  count_error, started: float):
+        """One hop (``current``, asked for ``url``) with its retries: the last requests.Response,
+        or a Response carrying the error."""
+        host = _host_key(current)
+        timeout = (self.connect_timeout_s, self.timeout_s)
+        attempt = 0
+        while True:
+            owed = self._rate_limited_for(host)
+            if owed > self.max_retry_after_s:
+                count_error()
+                err = f"rate limited: Retry-After {owed:.0f} s exceeds cap (host asked earlier in this run; not asked)"
+                log.info("%s: %s", current, err)
+                return Response(url=url, error=err, elapsed_s=time.monotonic() - started)
+            self._wait_turn(current, interval)
+            self._count("requests")
+            log.debug("GET %s (attempt %d)", current, attempt + 1)
+            try:
+                resp = self.session.get(current, headers=headers, timeout=timeout, allow_redirects=False,
+                                        verify=True)
+            except _NETWORK_ERRORS as exc:
+                err = self._error_text(exc)
+                if attempt < self.retries and self._retryable(exc):
+                    delay = self.backoff_s * 2 ** attempt
+                    log.info("%s: %s; retry %d in %.2fs", current, err, attempt + 1, delay)
+                    self._count("retries")
+                    time.sleep(delay)
+                    attempt += 1
+                    continue
+                log.info("%s: %s", current, err)
+                count_error()
+                if err in _HOST_DOWN or err.startswith("connect timeout"):
+                    self._down[host] = err
+                return Response(url=url, final_url=current if current != url else None, error=err,
+                                elapsed_s=time.monotonic() - started)
+
+            status = resp.status_code
+            wait = None
+            if status in RETRY_AFTER_STATUSES:
+                wait = parse_retry_after(resp.headers.get("Retry-After"))
+                if wait is not None:
+                    self._host_asked_to_wait(host, wait)
+                    if wait > self.max_retry_after_s:
+                        err = f"rate limited: Retry-After {wait:.0f} s exceeds cap"
+                        log.info("%s: %s (%gs)", current, err, self.max_retry_after_s)
+                        count_error()
+                        return self._build(url, resp, started=started, from_cache=False, error=err)
+            if status in RETRY_STATUSES and attempt < self.retries:
+                delay = self.backoff_s * 2 ** attempt
+                if wait is not None:
+                    delay = max(delay, wait)
+                log.info("%s: HTTP %d; retry %d in %.2fs", current, status, attempt + 1, delay)
+                self._count("retries")
+                time.sleep(delay)
+                attempt += 1
+                continue
+            if status in RETRY_STATUSES and wait is not None:
+                count_error()
+                err = f"HTTP {status} (rate limited: Retry-After {wait:.0f} s, still refused after {attempt} retries)"
+                log.info("%s: %s", current, err)
+                return self._build(url, resp, started=started, from_cache=False, error=err)
+            return resp
+
+
+def _redirect_url(base: str, location: str) -> str:
+    """The absolute URL a Location header points to (as requests resolves it)."""
+    if location.startswith("//"):
+        location = f"{urlsplit(base).scheme}:{location}"
+    try:
+        if not urlsplit(location).netloc:
+            return urljoin(base, requote_uri(location))
+        return requote_uri(location)
+    except ValueError:
+        return ""

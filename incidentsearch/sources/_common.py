@@ -168,6 +168,14 @@ def xml_bytes(response, data: bytes | None = None) -> bytes:
     m = _XML_DECL.match(data[:1024])
     if m:
         enc = m.group(1).decode("ascii").lower()
+        if _single_byte_label(enc) and not data.isascii():
+            # a legacy single-byte prolog over bytes that are valid UTF-8 with multi-byte text is a
+            # lie (a CMS template's prolog over a UTF-8 export): windows-1251 Cyrillic is
+            # practically never valid UTF-8, and an XML parser would obey the prolog and garble it
+            try:
+                return utf8_redeclared(data.decode("utf-8"))
+            except UnicodeDecodeError:
+                pass
         try:
             data.decode(enc)
             return data
@@ -182,6 +190,21 @@ def xml_bytes(response, data: bytes | None = None) -> bytes:
     if response.text and response.content and not response.content.startswith(b"\x1f\x8b"):
         return utf8_redeclared(response.text)
     return data
+
+
+def _single_byte_label(label: str) -> bool:
+    """True for a charset label naming a one-byte-per-character codec (windows-1251, koi8-r, latin-1)."""
+    import codecs
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return False
+    if name.startswith(("utf", "utf_")) or name in ("ascii",):
+        return False
+    try:
+        return len(bytes(range(256)).decode(name, errors="replace")) == 256
+    except (LookupError, UnicodeError, TypeError):
+        return False
 
 
 def body_text(response) -> str:

@@ -8,8 +8,12 @@ feedparser traps handled here:
 - ``feedparser.parse`` treats a str (and even bytes) as a URL or a file name to
   open; the body is always handed over wrapped in BytesIO so it never does I/O.
 - Given an HTTP ``Content-Type: text/xml`` without charset it follows RFC 3023
-  and decodes as US-ASCII; so no Content-Type is passed, only
-  ``Content-Location`` (the base for relative links).
+  and decodes as US-ASCII; given response headers *without* a Content-Type it
+  decodes a body whose prolog names no encoding as ISO-8859-1 (then "repairs"
+  some titles and not others: Cyrillic comes out half garbled). So the bytes
+  handed over are either self-describing (BOM, or an encoding in the prolog)
+  or UTF-8 declared as such with ``Content-Type: application/xml; charset=utf-8``;
+  ``Content-Location`` is the base for relative links.
 - An undeclared non-UTF-8 body would be read as windows-1252; then the text
   fetch.py decoded is used instead (see ``_common.xml_bytes``).
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import warnings
 
 from ..models import Candidate, Parsed, Response
@@ -44,6 +49,8 @@ def parse(spec, response: Response) -> Parsed:
 def _xml_feed(data: bytes, base: str) -> Parsed:
     import feedparser
     headers = {"content-location": base} if base else {}
+    if _utf8_undeclared(data):
+        headers["content-type"] = "application/xml; charset=utf-8"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -94,6 +101,23 @@ def _entry(e, base: str, feed_lang: str | None) -> Candidate | None:
     publisher = collapse(src.get("title")) or None if isinstance(src, dict) else None
     return Candidate(title=title, url=url, date_raw=date_raw, summary=summary, lang=lang or None,
                      publisher=publisher)
+
+
+def _utf8_undeclared(data: bytes) -> bool:
+    """True for valid UTF-8 without a BOM whose prolog names no encoding (or names UTF-8)."""
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return False
+    m = _XML_ENC.match(data[:1024])
+    if m and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+_XML_ENC = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""", re.I)
 
 
 # ------------------------------------------------------------------ JSON Feed

@@ -24,6 +24,7 @@ from ._common import (absolute, base_url, clean_title, collapse, describe, looks
                       maybe_gunzip, slug_title, xml_bytes)
 
 _FEED_ROOTS = ("rss", "RDF", "feed")
+_BOMB = re.compile(r"amplification|entity reference loop", re.I)
 
 
 def _parser(recover: bool) -> etree.XMLParser:
@@ -67,6 +68,10 @@ def _root(data: bytes):
         err = "no document element"
     except (etree.LxmlError, ValueError) as e:
         err = collapse(str(e))[:120]
+    if _BOMB.search(err):
+        # an entity bomb (billion laughs): libxml2 stopped it; recovery would hand back a
+        # truncated tree and a sitemap that silently lost its URLs, so refuse it by name
+        raise ParseError(f"not a sitemap: XML entity expansion refused ({err})")
     try:
         root = etree.fromstring(data, _parser(recover=True))
     except (etree.LxmlError, ValueError):
