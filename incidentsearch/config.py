@@ -78,6 +78,8 @@ class Defaults(Strict):
     respect_robots: bool = Field(True, description="Obey robots.txt (a disallowed URL is recorded, not fetched).")
     max_pages: int = Field(5, ge=1, le=100, description="Pages asked of a paginated search per query.")
     max_children: int = Field(40, ge=1, description="Child sitemaps followed per sitemap index.")
+    parallel_hosts: int = Field(48, ge=1, le=256, description=(
+        "Hosts asked at once (one request in flight per host, always); 1 fetches one URL at a time."))
     user_agent: str = Field(f"incidentsearch/{__version__} (+https://github.com/incidentsearch/incidentsearch)",
                             min_length=3, description="User-Agent header sent with every request.")
 

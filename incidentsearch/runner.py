@@ -35,6 +35,7 @@ class Options:
     until: date | None = None
     outlet_ids: set[str] | None = None
     articles: bool = True
+    parallel: int | None = None          # hosts at once; None: the outlets file's defaults.parallel_hosts
     record: bool = True
     configs: dict[str, bytes] = field(default_factory=dict)   # recorded into each WARC for --replay
 
@@ -74,9 +75,10 @@ def execute(outlets: OutletsFile, incidents: list[Incident], chosen: list[Incide
     interrupted = False
     captured: dict[str, int] = {}
     try:
-        for n, task in enumerate(tasks, 1):
-            log.info("[%d/%d] %s %s %s", n, len(tasks), task.outlet.id, task.spec.kind, task.query or "")
-            run.run_task(task)
+        done = iter(range(1, len(tasks) + 1))
+        run.run_all(tasks, parallel=opts.parallel if opts.parallel else outlets.defaults.parallel_hosts,
+                    on_task=lambda t: log.info("[%d/%d] %s %s %s", next(done), len(tasks), t.outlet.id,
+                                               t.spec.kind, t.query or ""))
         if opts.articles:
             for inc in chosen:
                 fetch = Tee(fetcher, [recorders[inc.id]]) if inc.id in recorders else fetcher
