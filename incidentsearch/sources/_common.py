@@ -78,11 +78,16 @@ def base_url(response) -> str:
     return response.final_url or response.url or ""
 
 
+_PLAIN_ABS = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d{1,5})?(?:[/?#][^\s\\]*)?$")
+
+
 def absolute(url: str | None, base: str | None) -> str | None:
     """An absolute http(s) URL, or None (javascript:, mailto:, empty, unparsable)."""
     url = collapse(url)
     if not url:
         return None
+    if _PLAIN_ABS.match(url):                       # already absolute and plain: the common case
+        return url
     try:
         out = urljoin(base or "", url) if base else url
         parts = urlsplit(out)

@@ -46,7 +46,53 @@ def parse(spec, response: Response) -> Parsed:
 
 # ------------------------------------------------------------------ XML feeds
 
+_DC_DATE = "{http://purl.org/dc/elements/1.1/}date"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _fast_rss(data: bytes, base: str) -> Parsed | None:
+    """Plain RSS 2.0 (no namespace on <rss>, no DOCTYPE) read straight with lxml, about ten
+    times faster than feedparser; None for anything else, which goes to feedparser."""
+    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
+        return None
+    from lxml import etree
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                             recover=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    if root.tag != "rss" or root.find("channel") is None:
+        return None
+    channel = root.find("channel")
+    feed_lang = collapse(channel.findtext("language")) or None
+    out = []
+    for item in channel.iterfind("item"):
+        raw_title = "".join(item.find("title").itertext()) if item.find("title") is not None else ""
+        title = clean_title(raw_title, is_html=bool(_TAG.search(raw_title)))
+        url = absolute(collapse(item.findtext("link")), base)
+        if url is None:
+            guid = collapse(item.findtext("guid"))
+            url = absolute(guid, base) if guid.startswith(("http://", "https://")) else None
+        if not title or not url:
+            continue
+        date_raw = collapse(item.findtext("pubDate")) or collapse(item.findtext(_DC_DATE)) or None
+        desc = item.findtext("description")
+        summary = summary_text(desc) if desc and desc.strip() else None
+        lang = collapse(item.get(_XML_LANG)) or feed_lang
+        publisher = collapse(item.findtext("source")) or None
+        out.append(Candidate(title=title, url=url, date_raw=date_raw, summary=summary, lang=lang or None,
+                             publisher=publisher))
+    return Parsed(candidates=tuple(out))
+
+
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
 def _xml_feed(data: bytes, base: str) -> Parsed:
+    fast = _fast_rss(data, base)
+    if fast is not None and (fast.candidates or not data.count(b"<item")):
+        return fast
     import feedparser
     headers = {"content-location": base} if base else {}
     if _utf8_undeclared(data):
