@@ -543,7 +543,8 @@ class Fetcher:
         if result.error is not None:
             count_error()
             log.info("%s: %s", url, result.error)
-        elif key is not None and status == 200:
+        if key is not None and (status == 200 or robots_fetch and status in (404, 410)):
+            # a missing robots.txt is an answer too ("allow all"): a re-run need not ask again
             self._store(key, resp, max(self.cache_expire_s, max_age))
         return result
 
