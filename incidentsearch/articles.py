@@ -41,10 +41,16 @@ def article_name(url: str) -> str:
 
 
 def _write(path: pathlib.Path, data: bytes) -> None:
+    """Temp file beside it, then rename: a killed run leaves the old file or the new one, never
+    half of one (and a stale ``.<name>.<pid>.<tid>.tmp`` that the next run sweeps away)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _host(url: str | None) -> str:

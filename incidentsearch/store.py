@@ -7,6 +7,13 @@
   hits.jsonl at the end of a run.
 - ``run.json``: the latest run's record, with the earlier runs of the day kept
   under ``history``; written temp-then-rename.
+
+Crash safety (a run may be killed at any instruction, SIGKILL included): JSON Lines
+files are only appended, one ``write`` per line, and every other file is
+written to ``.<name>.<pid>.<random>.tmp`` beside it and renamed over it. The next run
+opening the folder repairs what a kill can leave: a torn last line of ``hits.jsonl`` /
+``articles.jsonl`` is cut off (the hit it would have held is found again), and temp
+files of dead processes are removed.
 """
 from __future__ import annotations
 
@@ -15,7 +22,9 @@ import io
 import json
 import logging
 import os
+import re
 import tempfile
+import threading
 from pathlib import Path
 
 from .dedup import canonical_url
@@ -26,10 +35,19 @@ FIELDS = ("incident", "outlet", "lang", "title", "url", "published", "score", "m
           "source", "query", "found_at", "date_method", "listing_url")
 
 
+# what atomic_write and articles._write leave behind when killed between write and rename
+TEMP_NAME = re.compile(r"^\..+\.(?P<pid>\d+)\.[^./]+\.tmp$")
+
+
+def temp_path(path: Path) -> tuple[int, str]:
+    """A new temp file beside ``path`` (fd, name), named so a later run can tell it is stale."""
+    return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+
+
 def atomic_write(path: Path, data: str) -> None:
     """Write a whole file so a reader never sees half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = temp_path(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(data)
@@ -39,6 +57,77 @@ def atomic_write(path: Path, data: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True             # someone else's process (or an odd number): leave its file alone
+    return True
+
+
+def sweep_temp(folder: Path) -> list[str]:
+    """Remove the temp files that killed runs left in ``folder`` (not recursive); their names."""
+    gone = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return gone
+    for e in entries:
+        m = TEMP_NAME.match(e.name)
+        if m and e.is_file(follow_symlinks=False) and not _alive(int(m["pid"])):
+            try:
+                os.unlink(e.path)
+                gone.append(e.name)
+            except FileNotFoundError:
+                pass
+    if gone:
+        log.warning("%s: removed %d temp file(s) left by an interrupted run", folder, len(gone))
+    return gone
+
+
+def repair_jsonl_tail(path: Path) -> int:
+    """A run killed mid-append can leave a last line without its newline. A fragment that
+    is not a whole JSON value is cut off (it held nothing complete: the next run finds
+    that hit again); a whole one gets its newline. Returns the number of bytes cut."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return 0
+    if not size:
+        return 0
+    with path.open("rb+") as f:
+        f.seek(-1, os.SEEK_END)
+        if f.read(1) == b"\n":
+            return 0
+        start, block = size, 1 << 16            # find the last newline, reading backwards
+        while start > 0:
+            lo = max(0, start - block)
+            f.seek(lo)
+            chunk = f.read(start - lo)
+            nl = chunk.rfind(b"\n")
+            if nl >= 0:
+                start = lo + nl + 1
+                break
+            start = lo
+        f.seek(start)
+        tail = f.read()
+        try:
+            whole = isinstance(json.loads(tail), dict)
+        except ValueError:
+            whole = False
+        if whole:
+            f.seek(0, os.SEEK_END)
+            f.write(b"\n")
+            return 0
+        f.truncate(start)
+    log.warning("%s: cut a torn last line of %d bytes (an interrupted write)", path, len(tail))
+    return len(tail)
 
 
 def read_hits(path: Path) -> list[dict]:
@@ -62,40 +151,40 @@ class IncidentFolder:
         self.path = root / incident_id
         self.path.mkdir(parents=True, exist_ok=True)
         self.jsonl = self.path / "hits.jsonl"
-        self._repair_tail()
+        sweep_temp(self.path)
+        sweep_temp(self.path / "articles")
+        repair_jsonl_tail(self.jsonl)
+        repair_jsonl_tail(self.path / "articles.jsonl")     # appended by runner.capture_articles
         self.keys = {canonical_url(h.get("url", "")) for h in read_hits(self.jsonl)}
         self.existing = len(self.keys)
         self.new = 0
         self._fh = None
-
-    def _repair_tail(self) -> None:
-        """A run killed mid-write may leave a last line without its newline:
-        end it so the next append starts on a line of its own."""
-        if self.jsonl.exists() and self.jsonl.stat().st_size:
-            with self.jsonl.open("rb+") as f:
-                f.seek(-1, os.SEEK_END)
-                if f.read(1) != b"\n":
-                    f.write(b"\n")
+        self._lock = threading.Lock()           # one line at a time, whatever thread found the hit
 
     def add(self, hit: dict) -> bool:
         """Append the hit unless its canonical URL is already here; True if written."""
         key = canonical_url(hit["url"])
-        if key in self.keys:
-            return False
-        if self._fh is None:
-            self._fh = self.jsonl.open("a", encoding="utf-8")
-        self._fh.write(json.dumps(hit, ensure_ascii=False) + "\n")
-        self._fh.flush()
-        self.keys.add(key)
-        self.new += 1
-        return True
+        line = memoryview((json.dumps(hit, ensure_ascii=False) + "\n").encode("utf-8"))
+        with self._lock:
+            if key in self.keys:
+                return False
+            if self._fh is None:
+                self._fh = self.jsonl.open("ab", buffering=0)
+            while line:                         # unbuffered: the whole line in one write(2), as a rule
+                n = self._fh.write(line)
+                if not n:
+                    raise OSError(f"{self.jsonl}: nothing written")
+                line = line[n:]
+            self.keys.add(key)
+            self.new += 1
+            return True
 
     def close(self) -> None:
-        if self._fh is not None:
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
-            self._fh.close()
-            self._fh = None
+        with self._lock:
+            if self._fh is not None:
+                os.fsync(self._fh.fileno())
+                self._fh.close()
+                self._fh = None
 
     def write_csv(self, extra: dict[str, dict] | None = None) -> None:
         """hits.csv from hits.jsonl, with later stages' fields (cluster, article) joined by URL."""

@@ -15,12 +15,20 @@ same day append to the same file):
 
 ``Replay`` serves a recording through the Fetcher interface, so parsing, matching and
 reporting rerun with no network.
+
+Crash safety: each record is compressed in memory and appended with one ``write`` and a
+flush, so a killed run leaves at most its last gzip member torn. ``Recorder`` checks the
+file's tail when it opens it and truncates a torn last member (and any bytes after the
+last complete one), so the runs appended after it stay readable to the end.
 """
 from __future__ import annotations
 
 import io
 import json
+import logging
+import os
 import threading
+import zlib
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
@@ -35,10 +43,73 @@ from . import __version__
 from .charset import decode_body
 from .models import Response
 
+log = logging.getLogger("incidentsearch.warc")
+
 CONFIG_URN = "urn:incidentsearch:config/"
 RUN_URN = "urn:incidentsearch:run"
 _DROP = {"set-cookie", "cookie", "authorization", "proxy-authorization", "content-encoding",
          "transfer-encoding", "content-length"}
+
+
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+_BLOCK = 1 << 20
+
+
+def _probe(fh, pos: int, size: int) -> int | None:
+    """Where the gzip member starting at ``pos`` ends, if a WARC record starts there:
+    the end offset of a complete member, -1 for one cut off by the end of the file (or
+    corrupt after its start); None if no WARC record starts at ``pos``."""
+    d = zlib.decompressobj(31)
+    fh.seek(pos)
+    fed, head = 0, b""
+
+    def more(n: int) -> bytes:
+        nonlocal fed
+        chunk = fh.read(min(n, size - pos - fed))
+        fed += len(chunk)
+        return chunk
+
+    try:                                            # the first bytes: "WARC/" or not a record
+        while len(head) < 5 and not d.eof:
+            data = d.unconsumed_tail or more(4096)
+            if not data:
+                return None                         # too short to hold a record's start
+            head += d.decompress(data, 5 - len(head))
+    except zlib.error:
+        return None
+    if not head.startswith(b"WARC/"):
+        return None
+    try:                                            # then to the member's end, output discarded
+        while not d.eof:
+            data = d.unconsumed_tail or more(_BLOCK)
+            if not data:
+                return -1
+            d.decompress(data, _BLOCK)
+    except zlib.error:
+        return -1
+    return pos + fed - len(d.unused_data)
+
+
+def complete_length(path: Path) -> int:
+    """The length of the file's complete gzip members: its size unless a killed run left
+    the last member torn (or bytes that are no member) at the end. Reads the file from the
+    end back to the start of its last WARC record only."""
+    size = path.stat().st_size
+    n = len(_GZIP_MAGIC)
+    with path.open("rb") as fh:
+        hi = size                                   # candidate member starts are < hi
+        while hi > 0:
+            lo = max(0, hi - _BLOCK)
+            fh.seek(lo)
+            block = fh.read(min(size, hi + n - 1) - lo)
+            at = block.rfind(_GZIP_MAGIC, 0, hi - lo + n - 1)
+            while at >= 0:                          # last candidate first
+                end = _probe(fh, lo + at, size)
+                if end is not None:
+                    return lo + at if end < 0 else end     # torn: cut it; whole: cut what follows
+                at = block.rfind(_GZIP_MAGIC, 0, at + n - 1)
+            hi = lo
+    return 0                                        # no complete record at all: all of it is torn
 
 
 class Recorder:
@@ -48,13 +119,39 @@ class Recorder:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.user_agent = user_agent
+        self.repaired = self._repair_tail()
         self._fh = path.open("ab")
         self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
         self._lock = threading.Lock()
 
+    def _repair_tail(self) -> int:
+        """Cut a torn last gzip member (a killed run); the number of bytes cut."""
+        if not self.path.exists():
+            return 0
+        size = self.path.stat().st_size
+        keep = complete_length(self.path)
+        if keep == size:
+            return 0
+        if keep == 0:
+            with self.path.open("rb") as fh:
+                ours = fh.read(len(_GZIP_MAGIC)) == _GZIP_MAGIC[:size]
+            if not ours:                # not a gzip WARC at all: keep it aside, start a new file
+                aside = self.path.with_name(f"{self.path.name}.unreadable-{os.getpid()}")
+                os.replace(self.path, aside)
+                log.warning("%s: not a gzip WARC file; moved to %s", self.path, aside.name)
+                return 0
+        with self.path.open("rb+") as fh:
+            fh.truncate(keep)
+            fh.flush()
+            os.fsync(fh.fileno())
+        log.warning("%s: cut %d bytes of a torn last record (an interrupted run)", self.path, size - keep)
+        return size - keep
+
     def _write(self, record) -> None:
+        buf = io.BytesIO()                  # the whole gzip member first, then one append
+        WARCWriter(buf, gzip=True, warc_version="1.1").write_record(record)
         with self._lock:
-            self._writer.write_record(record)
+            self._fh.write(buf.getvalue())
             self._fh.flush()
 
     def start(self, *, arguments: list[str], configs: dict[str, bytes], run: dict) -> None:

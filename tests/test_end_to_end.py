@@ -328,9 +328,12 @@ def test_replay_of_a_recording_reproduces_the_hits_offline(tmp_path, site, guard
 
     httpserver.stop()                       # nothing answers any more: the replay must not need it
     out = tmp_path / "replayed"
-    proc2 = subprocess.run([sys.executable, str(ROOT / "search.py"), "--replay", str(warc), "--results", str(out),
-                            "--no-cache", "--no-articles"], cwd=tmp_path, env=guarded_env,
-                           capture_output=True, text=True, timeout=300)
+    try:
+        proc2 = subprocess.run([sys.executable, str(ROOT / "search.py"), "--replay", str(warc), "--results", str(out),
+                                "--no-cache", "--no-articles"], cwd=tmp_path, env=guarded_env,
+                               capture_output=True, text=True, timeout=300)
+    finally:
+        httpserver.start()                  # the server is the session's: later tests need it answering
     assert proc2.returncode == 0, proc2.stderr
     assert len(httpserver.log) == served
 
