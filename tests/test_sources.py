@@ -432,3 +432,19 @@ def test_fuzz_only_parse_error(body):
         assert isinstance(parsed, Parsed)
         for c in parsed.candidates:
             assert isinstance(c.title, str) and c.title and c.url.startswith(("http://", "https://"))
+
+
+def test_html_fast_path_reads_like_beautifulsoup(monkeypatch):
+    """The lxml/cssselect fast path and the BeautifulSoup path give the same candidates."""
+    for rel, spec in [("listings/interfax.ru_homepage_2018.html",
+                       {"item": "div[data-time]", "fields": {"title": "h3", "date": "time@datetime",
+                                                             "summary": "span > a"}}),
+                      ("listings/cnn.com_main_site_listing.html",
+                       {"item": "ul.cnn_bulletbin > li", "fields": {"title": "a"}})]:
+        resp = response(fixture_path(rel).read_bytes(), "https://example.org/s", "text/html")
+        s = HtmlSearchSource(kind="html_search", url="https://example.org/s?q={query}", **spec)
+        fast = html_search.parse(s, resp)
+        monkeypatch.setattr(html_search, "_fast", lambda *a: None)
+        slow = html_search.parse(s, resp)
+        monkeypatch.undo()
+        assert fast.candidates and fast == slow, rel

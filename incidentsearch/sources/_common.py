@@ -88,6 +88,11 @@ def absolute(url: str | None, base: str | None) -> str | None:
         return None
     if _PLAIN_ABS.match(url):                       # already absolute and plain: the common case
         return url
+    if url.startswith("/") and not url.startswith("//") and "/." not in url and base and _PLAIN_ABS.match(base):
+        joined = base[:base.index("/", base.index("//") + 2)] if base.count("/") > 2 else base
+        joined += url                               # root-relative: the base's scheme and host + path
+        if _PLAIN_ABS.match(joined):
+            return joined
     try:
         out = urljoin(base or "", url) if base else url
         parts = urlsplit(out)
