@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -290,9 +291,8 @@ def _replay(args, argv) -> int:
         root = Path(tmp)
         (root / "queries").mkdir()
         for name, data in rec.configs.items():
-            if name == "outlets.yaml" or (name.startswith("queries/") and "/" not in name[8:]
-                                          and name.endswith(".yaml")):
-                (root / name).write_bytes(data)
+            if re.fullmatch(r"outlets\.yaml|queries/[A-Za-z0-9_][A-Za-z0-9_.-]*\.yaml", name):
+                (root / name).write_bytes(data)     # any other name in a recording is ignored
         args.outlets, args.queries = root / "outlets.yaml", root / "queries"
         loaded = _load(args)
         if loaded is None:

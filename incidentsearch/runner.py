@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -169,7 +170,7 @@ def finish_folder(folder: IncidentFolder, inc: Incident, record: dict) -> None:
     for h in hits:
         a = arts.get(h["url"], {})
         body = ""
-        if a.get("text"):
+        if re.fullmatch(r"articles/[0-9a-f]{20}\.txt", a.get("text") or ""):   # only files we named
             try:
                 body = (folder.path / a["text"]).read_text(encoding="utf-8")
             except OSError:
