@@ -23,16 +23,20 @@ import netguard  # noqa: E402
 netguard.install()
 
 
-@pytest.fixture
-def guarded_env(tmp_path):
+def guarded_env_for(tmp: Path) -> dict[str, str]:
     """Environment for a subprocess of the CLI: the network guard preloaded,
-    an empty HOME and cache, nothing from the developer's machine."""
+    an empty HOME and cache under ``tmp``, nothing from the developer's machine."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(GUARD_DIR), str(ROOT), env.get("PYTHONPATH", "")])
     env["INCIDENTSEARCH_NETGUARD"] = "1"
-    env["XDG_CACHE_HOME"] = str(tmp_path / "xdg-cache")
-    env["HOME"] = str(tmp_path / "home")
+    env["XDG_CACHE_HOME"] = str(tmp / "xdg-cache")
+    env["HOME"] = str(tmp / "home")
     return env
+
+
+@pytest.fixture
+def guarded_env(tmp_path):
+    return guarded_env_for(tmp_path)
 
 
 def shared_or_skip(*parts: str) -> Path:

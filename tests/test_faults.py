@@ -27,10 +27,8 @@ from __future__ import annotations
 import functools
 import gzip
 import json
-import os
 import subprocess
 import sys
-import threading
 import time
 from datetime import date, datetime
 from email.utils import format_datetime
@@ -41,7 +39,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from werkzeug import Response as WResponse
 
-from conftest import GUARD_DIR, ROOT, shared_or_skip
+from conftest import ROOT, guarded_env_for, shared_or_skip
 from faultserver import (RawServer, TimedHTTPServer, drip, empty_reply, free_port, garbage, gzip_bomb,
                          reply, reset_mid_body, short_body, stall_before_headers, stall_in_body,
                          truncated_gzip)
@@ -182,16 +180,6 @@ def outlets_yaml(urls: dict[str, tuple[str, str]], extra: dict[str, str]) -> str
     return "\n".join(out) + "\n"
 
 
-def env_for(tmp: Path) -> dict[str, str]:
-    """As conftest.guarded_env: the network guard preloaded, an empty HOME and cache."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(GUARD_DIR), str(ROOT), env.get("PYTHONPATH", "")])
-    env["INCIDENTSEARCH_NETGUARD"] = "1"
-    env["XDG_CACHE_HOME"] = str(tmp / "xdg-cache")
-    env["HOME"] = str(tmp / "home")
-    return env
-
-
 def _vm_hwm_kb(pid: int) -> int | None:
     """Peak resident set of a live process (Linux /proc/<pid>/status VmHWM), in KiB."""
     try:
@@ -217,7 +205,7 @@ def run_cli(tmp: Path, outlets_file: Path, *extra: str, limit_s: float = 170) ->
         proc = subprocess.Popen([sys.executable, str(ROOT / "search.py"), "--outlets", str(outlets_file),
                                  "--queries", str(ROOT / "queries"), "--results", str(tmp / "results"),
                                  "--no-cache", "--no-articles", *extra],
-                                cwd=tmp, env=env_for(tmp), stdout=fo, stderr=fe)
+                                cwd=tmp, env=guarded_env_for(tmp), stdout=fo, stderr=fe)
         peak_kb = 0
         try:
             while proc.poll() is None:                      # bounded: killed at limit_s

@@ -7,7 +7,6 @@ import ast
 import gzip
 import subprocess
 import sys
-from pathlib import Path
 
 from conftest import ROOT
 
