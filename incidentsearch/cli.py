@@ -265,12 +265,51 @@ def _run(args, argv, outlets, incidents, chosen, tasks, *, fetcher=None) -> int:
     opts = Options(results=args.results, argv=argv, outlets_file=str(args.outlets), since=args.since,
                    until=args.until, outlet_ids=set(args.outlet) or None, articles=not args.no_articles,
                    record=not replaying, configs={} if replaying else _configs(args))
+    progress = _progress(args, tasks)
+    opts.on_done = progress.advance if progress else None
     try:
+        if progress:
+            progress.start()
         out = execute(outlets, incidents, chosen, tasks, fetcher, matcher, opts)
     finally:
+        if progress:
+            progress.stop()
         fetcher.close()
     _summary(out.store, chosen, out.run, out.articles)
     return out.code
+
+
+class _Progress:
+    """On a terminal: one rich progress bar per outlet (its requests planned and done) on stderr."""
+
+    def __init__(self, tasks):
+        from collections import Counter
+
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        per_outlet = Counter(t.outlet.id for t in tasks)
+        self.bars = Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
+                             TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        self.ids = {o: self.bars.add_task(o, total=n) for o, n in per_outlet.most_common()}
+
+    def start(self):
+        self.bars.start()
+
+    def stop(self):
+        self.bars.stop()
+
+    def advance(self, task) -> None:
+        self.bars.advance(self.ids[task.outlet.id])
+
+
+def _progress(args, tasks):
+    if args.quiet or args.verbose or not sys.stderr.isatty() or not tasks:
+        return None
+    try:
+        return _Progress(tasks)
+    except ImportError:
+        return None
 
 
 def _replay(args, argv) -> int:

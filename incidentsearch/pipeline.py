@@ -169,7 +169,8 @@ class Run:
             return self.stats[key]
 
     def run_all(self, tasks: list[Task], *, parallel: int = 1,
-                on_task: Callable[[Task], None] | None = None) -> None:
+                on_task: Callable[[Task], None] | None = None,
+                on_done: Callable[[Task], None] | None = None) -> None:
         """Every task; with ``parallel`` > 1 one thread per host (at most ``parallel`` at once),
         each running its host's tasks in order, so a host never has two requests in flight and
         a run takes about the slowest host's time instead of the sum over hosts. A source's
@@ -179,6 +180,8 @@ class Run:
                 if on_task:
                     on_task(t)
                 self.run_task(t)
+                if on_done:
+                    on_done(t)
             return
         groups: dict[str, list[Task]] = {}
         for t in tasks:
@@ -189,6 +192,8 @@ class Run:
                 if on_task:
                     on_task(t)
                 self.run_task(t)
+                if on_done:
+                    on_done(t)
 
         with ThreadPoolExecutor(max_workers=min(parallel, len(groups)), thread_name_prefix="host") as ex:
             futures = [ex.submit(run_group, g) for g in sorted(groups.values(), key=len, reverse=True)]

@@ -39,6 +39,7 @@ class Options:
     parallel: int | None = None          # hosts at once; None: the outlets file's defaults.parallel_hosts
     record: bool = True
     configs: dict[str, bytes] = field(default_factory=dict)   # recorded into each WARC for --replay
+    on_done: object = None               # called with each finished task (the CLI's progress display)
 
 
 @dataclass
@@ -79,7 +80,8 @@ def execute(outlets: OutletsFile, incidents: list[Incident], chosen: list[Incide
         done = iter(range(1, len(tasks) + 1))
         run.run_all(tasks, parallel=opts.parallel if opts.parallel else outlets.defaults.parallel_hosts,
                     on_task=lambda t: log.info("[%d/%d] %s %s %s", next(done), len(tasks), t.outlet.id,
-                                               t.spec.kind, t.query or ""))
+                                               t.spec.kind, t.query or ""),
+                    on_done=opts.on_done)
         if opts.articles:
             for inc in chosen:
                 fetch = Tee(fetcher, [recorders[inc.id]]) if inc.id in recorders else fetcher
