@@ -13,6 +13,7 @@ SQLite backend) so that a re-run does not download again.
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import http.cookiejar
 import logging
 import pathlib
@@ -384,8 +385,10 @@ class Fetcher:
     def _cache_key(self, url: str, headers: dict[str, str] | None) -> str | None:
         if self.cache is None:
             return None
-        prepared = self.session.prepare_request(requests.Request("GET", url, headers=headers))
-        return self.cache.create_key(prepared)
+        # a plain key (method, URL as asked, the extra headers): requests-cache's own key normalises
+        # the URL through a full request preparation, two thirds of a cached read's time
+        extra = "\n".join(f"{k.lower()}: {v}" for k, v in sorted((headers or {}).items()))
+        return hashlib.sha256(f"GET {url}\n{extra}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def _cached(self, key: str, max_age: float):
         try:
