@@ -274,6 +274,7 @@ class Fetcher:
         self._host_locks: dict[tuple, threading.Lock] = {}
         self._robots_locks: dict[tuple, threading.Lock] = {}
         self._last_start: dict[tuple, float] = {}
+        self._interval: dict[tuple, float] = {}       # host -> the largest interval asked for it
         # Retry-After is the server's word for the whole host: no request to it before this
         # (monotonic) time, whichever URL of it asked us to wait
         self._not_before: dict[tuple, float] = {}
@@ -314,6 +315,9 @@ class Fetcher:
         before the time a Retry-After from that host named."""
         key = _host_key(url)
         with self._lock_for(self._host_locks, key):
+            # the strictest interval any source asked for this host holds for every request to it
+            # (a redirect or a retry from a laxer source must not speed the host up)
+            interval = self._interval[key] = max(interval, self._interval.get(key, 0.0))
             last = self._last_start.get(key)
             start = self._not_before.get(key, 0.0)
             if last is not None and interval > 0:

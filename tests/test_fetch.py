@@ -528,3 +528,13 @@ def test_decoding_undeclared_cp1251_russian_page(server):
         r = f.get(server.url_for("/ru"))
     assert r.encoding == "cp1251"
     assert all(h in r.text for h in heads)
+
+
+def test_the_strictest_interval_asked_for_a_host_holds_for_all_its_requests(server):
+    """A redirect or retry from a lax source must not speed up a host a strict source is polite to."""
+    with make_fetcher(rate_limit_s=0) as f:
+        t0 = time.monotonic()
+        f.get(server.url_for("/strict-a"), rate_limit_s=0.4)
+        f.get(server.url_for("/lax-b"), rate_limit_s=0.0)
+        f.get(server.url_for("/lax-c"), rate_limit_s=0.0)
+        assert time.monotonic() - t0 >= 0.75
