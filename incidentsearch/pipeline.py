@@ -175,18 +175,6 @@ class Run:
         each running its host's tasks in order, so a host never has two requests in flight and
         a run takes about the slowest host's time instead of the sum over hosts. A source's
         tasks share its host, so its statistics are only ever touched by one thread."""
-        if parallel <= 1:
-            for t in tasks:
-                if on_task:
-                    on_task(t)
-                self.run_task(t)
-                if on_done:
-                    on_done(t)
-            return
-        groups: dict[str, list[Task]] = {}
-        for t in tasks:
-            groups.setdefault(urlsplit(t.url(1)).netloc.lower(), []).append(t)
-
         def run_group(group: list[Task]) -> None:
             for t in group:
                 if on_task:
@@ -194,6 +182,13 @@ class Run:
                 self.run_task(t)
                 if on_done:
                     on_done(t)
+
+        if parallel <= 1:
+            run_group(tasks)
+            return
+        groups: dict[str, list[Task]] = {}
+        for t in tasks:
+            groups.setdefault(urlsplit(t.url(1)).netloc.lower(), []).append(t)
 
         with ThreadPoolExecutor(max_workers=min(parallel, len(groups)), thread_name_prefix="host") as ex:
             futures = [ex.submit(run_group, g) for g in sorted(groups.values(), key=len, reverse=True)]

@@ -109,7 +109,7 @@ def test_fixture_expectation(exp_path: Path, rel: str):
 ])
 def test_google_news_url_edition_from_query(query, hl, gl, ceid):
     url = google_news.build_url(GN, query=query, since=SINCE, until=UNTIL)
-    assert url.startswith("https://news.google.com/rss/search?")
+    assert url.startswith("https://news.google.com/rss/search?")  # url only: never requested
     assert " " not in url
     assert qs(url) == {"q": [f"{query} after:2022-10-14 before:2022-12-15"], "hl": [hl], "gl": [gl], "ceid": [ceid]}
 
@@ -137,7 +137,7 @@ def test_gdelt_url_every_parameter():
     spec = GdeltSource(kind="gdelt", sourcelang="russian", sourcecountry="russia", domain="tass.ru")
     query = '(Belgorod OR Valuyki) "training ground"'
     url = build_url(spec, query=query, since=date(2022, 10, 14), until=date(2022, 12, 14), page=2)
-    assert url.startswith("https://api.gdeltproject.org/api/v2/doc/doc?")
+    assert url.startswith("https://api.gdeltproject.org/api/v2/doc/doc?")  # url only: never requested
     assert qs(url) == {
         "query": [query + " sourcelang:russian sourcecountry:russia domainis:tass.ru"],
         "mode": ["artlist"], "format": ["json"], "maxrecords": ["250"],
@@ -189,7 +189,7 @@ def test_google_news_real_topstories_feed():
     raw = shared("feeds/news.google.com_rss_topstories_en-US_20191114.xml").read_text("utf-8")
     import html
     blocks = re.findall(r"<item>(.*?)</item>", raw, re.S)
-    parsed = google_news.parse(GN, response(raw.encode(), "https://news.google.com/rss?hl=en-US&gl=US&ceid=US:en",
+    parsed = google_news.parse(GN, response(raw.encode(), "https://news.google.com/rss?hl=en-US&gl=US&ceid=US:en",  # url only: never requested
                                             "application/xml; charset=utf-8"))
     assert len(parsed.candidates) == len(blocks) == 38          # redirect links: nothing dropped
     for c, b in zip(parsed.candidates, blocks):
@@ -200,7 +200,7 @@ def test_google_news_real_topstories_feed():
         assert c.title == title[: -len(" - " + pub)]
         assert c.publisher == pub and c.extra == {"publisher_url": m.group(1)}
         assert c.url == col(re.search(r"<link>(.*?)</link>", b).group(1))
-        assert c.url.startswith("https://news.google.com/__i/rss/rd/articles/")
+        assert c.url.startswith("https://news.google.com/__i/rss/rd/articles/")  # url only: never requested
         assert c.date_raw == col(re.search(r"<pubDate>(.*?)</pubDate>", b).group(1))
         assert c.summary is None
     # split on the LAST " - ": the headline's own " - " stays
@@ -218,7 +218,7 @@ def test_split_title():
 
 def test_google_news_empty_and_error_pages():
     empty = (b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>"x" - Google News</title>'
-             b'<link>https://news.google.com/search?q=x</link><language>ru</language></channel></rss>')
+             b'<link>https://news.google.com/search?q=x</link><language>ru</language></channel></rss>')  # url only: never requested
     assert google_news.parse(GN, response(empty)) == Parsed()
     with pytest.raises(ParseError, match="^not a feed: HTML page"):
         google_news.parse(GN, response(b"<!DOCTYPE html><html><head><title>Sorry...</title></head><body>unusual traffic</body></html>",
