@@ -2,9 +2,11 @@
 
     python -m incidentsearch.evaluate LABELLED.jsonl [--queries DIR] [--baseline NAME] [-v]
 
-Each line: ``{"headline", "lang", "date" (or null), "incident" (an id or "none"),
-"scored" (optional; false leaves the row out)}``. A row counts as found when the
-matcher's best accepted incident is its label. Prints precision, recall and F1 per
+Each line: ``{"headline", "lang", "date" (or null), "url" (optional), "incident" (an
+id or "none"), "scored" (optional; false leaves the row out)}``. A row counts as found
+when the matcher's best accepted incident is its label. The matcher sees what a live
+run sees: the headline, its URL (slug words; a date in the path when the row has
+none), the date and the language; ``--headline-only`` hides the URL. Prints precision, recall and F1 per
 incident and per language, and the confusion between incidents (label -> answer).
 
 ``--baseline`` measures a naive matcher instead, for comparison:
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from . import text
+from . import dates, text
 from .match import Matcher
 
 NONE = "none"
@@ -74,8 +76,13 @@ def _day(r: dict) -> date | None:
     return date.fromisoformat(r["date"]) if r.get("date") else None
 
 
-def matcher_predict(matcher: Matcher):
-    return lambda r: {m.incident for m in matcher.best(r["headline"], published=_day(r), lang=r.get("lang"))}
+def matcher_predict(matcher: Matcher, *, use_url: bool = True):
+    """As the pipeline asks: the row's date, else one in its URL; the URL's slug as evidence."""
+    def predict(r):
+        url = r.get("url") if use_url else None
+        day = _day(r) or (dates.resolve(url=url)[0] if url else None)
+        return {m.incident for m in matcher.best(r["headline"], published=day, lang=r.get("lang"), url=url)}
+    return predict
 
 
 def token_set_predict(matcher: Matcher, threshold: float):
@@ -99,7 +106,8 @@ def keywords_predict(matcher: Matcher):
     return predict
 
 
-def run(rows: list[dict], matcher: Matcher, baseline: str | None = None) -> tuple[dict, str]:
+def run(rows: list[dict], matcher: Matcher, baseline: str | None = None, *,
+        use_url: bool = True) -> tuple[dict, str]:
     """The figures, and the name of what was measured."""
     if baseline == "keywords":
         return score(rows, keywords_predict(matcher)), "keywords baseline"
@@ -110,7 +118,7 @@ def run(rows: list[dict], matcher: Matcher, baseline: str | None = None) -> tupl
             if best is None or res["lang"]["all"]["f1"] > best["lang"]["all"]["f1"]:
                 best, best_t = res, t
         return best, f"token-set baseline (best threshold {best_t})"
-    return score(rows, matcher_predict(matcher)), "matcher"
+    return score(rows, matcher_predict(matcher, use_url=use_url)), "matcher" + ("" if use_url else " (headlines only)")
 
 
 def report(res: dict, name: str, *, verbose: bool = False) -> str:
@@ -134,10 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("file", type=Path, help="labelled headlines, JSON Lines")
     ap.add_argument("--queries", type=Path, default=Path("queries"), help="incident folder (default: queries/)")
     ap.add_argument("--baseline", choices=("token-set", "keywords"), help="measure a naive matcher instead")
+    ap.add_argument("--headline-only", action="store_true",
+                    help="hide the rows' URLs from the matcher (no slug words, no date from the path)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every miss and false hit")
     a = ap.parse_args(argv)
-    res, name = run(load_rows(a.file), Matcher.from_folder(a.queries), a.baseline)
+    res, name = run(load_rows(a.file), Matcher.from_folder(a.queries), a.baseline, use_url=not a.headline_only)
     if a.json:
         print(json.dumps({"measured": name, "lang": res["lang"], "incident": res["incident"]}, indent=2))
     else:

@@ -44,6 +44,7 @@ W_TERM, W_TERM2, W_SIMILAR_MAX, W_DATE = 25, 10, 20, 10
 SIMILAR_FLOOR = 50          # similarity below this adds nothing
 SIMILAR_EVIDENCE = 75       # similarity at or above this counts as evidence of the event
 THRESHOLD = 30
+_NAMED_KINDS = frozenset({"place", "region", "actor", "figure"})   # features labelled by an alias
 
 
 @dataclass(frozen=True)
@@ -155,13 +156,33 @@ class Matcher:
         return [ix.incident for ix in self._index]
 
     def score_all(self, title: str, *, published: date | datetime | None = None,
-                  lang: str | None = None, summary: str | None = None) -> list[Match]:
+                  lang: str | None = None, url: str | None = None, **_) -> list[Match]:
         """One Match per incident, in the incidents' order."""
         words = text.stems(title)
-        named = self._named(frozenset(words))
+        named, from_url = self._named_with_url(words, url)
         stem_title = " ".join(words)
         lang = lang or text.script_lang(title)
-        return [self._score(ix, named.get(n, {}), stem_title, published, lang) for n, ix in enumerate(self._index)]
+        return [self._score(ix, named.get(n, {}), stem_title, published, lang, from_url.get(n, frozenset()))
+                for n, ix in enumerate(self._index)]
+
+    def _named_with_url(self, words: list[str], url: str | None):
+        """_named over the headline's words and its URL's slug words, and per incident the
+        labels only the URL named (shown as ``<feature> (url)``; never used for similarity)."""
+        title = frozenset(words)
+        extra = frozenset(text.stems(text.url_words(url))) - title if url else frozenset()
+        if not extra:
+            return self._named(title), {}
+        named = self._named(title | extra)
+        if not named:
+            return named, {}
+        own = self._named(title)
+        from_url = {}
+        for n, found in named.items():
+            mine = {label for labels in own.get(n, {}).values() for label in labels}
+            only = frozenset(label for labels in found.values() for label in labels if label not in mine)
+            if only:
+                from_url[n] = only
+        return named, from_url
 
     def _add_alias(self, words: tuple[frozenset[str], ...], use: tuple[int, str, str]) -> None:
         """Index a distinct alias under its longest word only (the least common, as a rule);
@@ -193,7 +214,7 @@ class Matcher:
         return named
 
     def best(self, title: str, *, published: date | datetime | None = None,
-             lang: str | None = None, **_) -> list[Match]:
+             lang: str | None = None, url: str | None = None, **_) -> list[Match]:
         """The accepted matches with the top score (several only on a tie).
 
         Only incidents that share at least one word form with the headline are scored: an
@@ -201,13 +222,14 @@ class Matcher:
         word (a place, region, actor, event word or figure), so the others cannot match.
         The result equals scoring every incident (tests/test_match.py checks it)."""
         words = text.stems(title)
-        named = self._named(frozenset(words))
+        named, from_url = self._named_with_url(words, url)
         candidates = [n for n, found in named.items() if self._may_accept(n, found, published)]
         if not candidates:
             return []
         stem_title = " ".join(words)
         lang = lang or text.script_lang(title)
-        accepted = [m for m in (self._score(self._index[n], named[n], stem_title, published, lang)
+        accepted = [m for m in (self._score(self._index[n], named[n], stem_title, published, lang,
+                                            from_url.get(n, frozenset()))
                                 for n in sorted(candidates)) if m.accepted]
         if not accepted:
             return []
@@ -238,8 +260,10 @@ class Matcher:
             + ("shared" in found) + ("figure" in found) + own_term + bool(in_window)
         return identity >= 2
 
-    def _score(self, ix: _Index, found: dict[str, list[str]], stem_title, published, lang) -> Match:
-        """The features ``found`` (from _named) weighed, gated and explained for one incident."""
+    def _score(self, ix: _Index, found: dict[str, list[str]], stem_title, published, lang,
+               from_url: frozenset[str] = frozenset()) -> Match:
+        """The features ``found`` (from _named) weighed, gated and explained for one incident;
+        labels in ``from_url`` were named by the URL's slug only."""
         inc = ix.incident
         fired: list[str] = []
         reasons: list[str] = []
@@ -302,6 +326,10 @@ class Matcher:
             reasons.append("no event word, own actor, own place with an actor, or close description")
         if score < self.threshold:
             reasons.append(f"score {score} below threshold {self.threshold}")
+        if from_url:
+            fired = [f + " (url)" if f in from_url or (f.partition(":")[0] in _NAMED_KINDS
+                                                      and f.partition(":")[2] in from_url) else f
+                     for f in fired]
         return Match(incident=inc.id, score=score, matched=tuple(fired), accepted=accepted,
                      reasons=tuple(reasons) if not accepted else ("accepted",))
 

@@ -126,3 +126,27 @@ def word_forms(word: str) -> frozenset[str]:
 def phrase_forms(phrase: str) -> tuple[frozenset[str], ...]:
     """One set of acceptable stems per word of the phrase."""
     return tuple(word_forms(t) for t in tokens(phrase))
+
+
+# ------------------------------------------------------------------ URL slugs
+_SLUG_NOISE = frozenset("""www http https html htm php aspx amp news novosti article articles story
+stories world europe russia ru en uk index id rss feed photo photos video amp amphtml""".split())
+
+
+def url_words(url: str | None) -> str:
+    """The words an outlet wrote into a URL's path (its slug, often the headline
+    transliterated), as one string; the host, query, numbers and the usual path noise
+    (``news``, ``html``, ``amp``) are left out, so a section name is the only
+    risk and an article id is never a word."""
+    if not url:
+        return ""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        path = unquote(urlsplit(url).path)
+    except ValueError:
+        return ""
+    words = [t for t in _WORD.findall(normalize(path.replace("_", " ")))
+             if not t.isdigit() and len(t) > 1 and t not in _SLUG_NOISE
+             and not (len(t) >= 8 and re.fullmatch(r"[0-9a-f]+", t))]
+    return " ".join(words)

@@ -110,6 +110,7 @@ def test_hard_negatives_of_the_dev_set_stay_unmatched():
     for r in traps:
         d = date.fromisoformat(r["date"]) if r.get("date") else None
         assert MATCHER.best(r["headline"], published=d, lang=r["lang"]) == [], r
+        assert MATCHER.best(r["headline"], published=d, lang=r["lang"], url=r.get("url")) == [], r
 
 
 def test_explain_prints_every_incident_and_the_verdict(capsys):
@@ -130,7 +131,7 @@ def test_evaluation_gate():
     lang = res["lang"]
     assert lang["ru"]["precision"] >= 0.95 and lang["en"]["precision"] >= 0.95, res["errors"]
     assert lang["ru"]["recall"] >= 0.90, res["errors"]
-    assert lang["en"]["recall"] >= 0.65, res["errors"]
+    assert lang["en"]["recall"] >= 0.75, res["errors"]
     assert lang["all"]["f1"] >= 0.85
     assert res["incident"]["soloti-2022"]["recall"] >= 0.90
 
@@ -202,3 +203,45 @@ def test_the_prefilter_agrees_on_every_dev_headline():
         d = date.fromisoformat(r["date"]) if r.get("date") else None
         assert MATCHER.best(r["headline"], published=d, lang=r["lang"]) == \
             _reference_best(r["headline"], published=d, lang=r["lang"]), r["headline"]
+        assert MATCHER.best(r["headline"], published=d, lang=r["lang"], url=r.get("url")) == \
+            _reference_best(r["headline"], published=d, lang=r["lang"], url=r.get("url")), r["headline"]
+
+
+# ------------------------------------------------------------------ URL slugs
+def test_url_words_keep_the_slug_and_drop_host_ids_and_dates():
+    url = "https://belgorod.example.ru/news/2023/05/22/drg-v-grayvoronskom-rayone_1873a9f0c2d4e6b8.html?utm=x"
+    assert text.url_words(url) == "drg grayvoronskom rayone"
+    assert text.url_words("https://example.com/") == ""
+    assert text.url_words(None) == ""
+
+
+def test_an_own_place_in_the_url_slug_identifies_a_headline_that_names_none():
+    """A wire headline with no place, on a page whose slug names Glotovo, a village of the raid: the slug
+    counts like the headline's own words, and the feature says where it came from."""
+    title = "Saboteurs cross the border, governor declares counter-terrorist regime"
+    url = "https://example.com/world/saboteurs-enter-glotovo-village-governor-says"
+    assert MATCHER.best(title) == []
+    found = MATCHER.best(title, url=url)
+    assert [m.incident for m in found] == ["grayvoron-2023"]
+    assert "place:Glotovo (url)" in found[0].matched
+    assert not any(f.endswith("(url)") for f in found[0].matched if f.startswith("term:"))
+
+
+def test_the_url_never_adds_similarity_or_matches_on_its_own():
+    """A slug repeating a description word for word adds no similarity, and a region in the
+    slug with nothing in the headline stays unmatched, as a bare region does."""
+    inc = BY_ID["grayvoron-2023"]
+    desc = inc.descriptions.get("en")[0]
+    slug = "https://example.com/" + "-".join(text.tokens(desc))
+    plain = {m.incident: m for m in MATCHER.score_all("Weather today", url=slug)}
+    assert not any(f.startswith("similar:") for f in plain["grayvoron-2023"].matched)
+    assert MATCHER.best("Weather today", url="https://example.com/belgorod-region/weather") == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.lists(WORDS, min_size=1, max_size=8), slug=st.lists(WORDS, min_size=1, max_size=6),
+       day=st.one_of(st.none(), st.dates(min_value=date(2022, 1, 1), max_value=date(2024, 12, 31))))
+def test_the_prefilter_agrees_with_a_url(words, slug, day):
+    url = "https://example.com/" + "-".join(slug)
+    title = " ".join(words)
+    assert MATCHER.best(title, published=day, url=url) == _reference_best(title, published=day, url=url)
