@@ -236,6 +236,26 @@ class Matcher:
         top = max(m.score for m in accepted)
         return [m for m in accepted if m.score == top]
 
+    def undecided(self, title: str, *, lang: str | None = None, url: str | None = None) -> list[Match]:
+        """For an undated headline that ``best`` leaves unmatched: the incidents a publication
+        date inside their window would decide it for, best first ("Russia says cross-border
+        attack from Ukraine crushed" could be any of the three raids). The pipeline keeps such
+        a headline pending, and the article stage reads its page: the page's date and lead
+        decide. Empty when a date would not help (nothing of the event named)."""
+        words = text.stems(title)
+        named, from_url = self._named_with_url(words, url)
+        stem_title = " ".join(words)
+        lang = lang or text.script_lang(title)
+        out = []
+        for n in sorted(named):
+            day = self._windows[n][0]
+            if not self._may_accept(n, named[n], day):
+                continue
+            m = self._score(self._index[n], named[n], stem_title, day, lang, from_url.get(n, frozenset()))
+            if m.accepted:
+                out.append(m)
+        return sorted(out, key=lambda m: -m.score)
+
     def best_article(self, title: str, lead: str, *, max_chars: int = 600, **kw) -> list[Match]:
         """The second pass, for the article stage: the same scorer on the headline with the
         article's lead (its first ``max_chars`` characters, cut at a sentence end), so a

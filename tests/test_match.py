@@ -245,3 +245,16 @@ def test_the_prefilter_agrees_with_a_url(words, slug, day):
     url = "https://example.com/" + "-".join(slug)
     title = " ".join(words)
     assert MATCHER.best(title, published=day, url=url) == _reference_best(title, published=day, url=url)
+
+
+def test_undecided_names_the_incidents_a_date_would_decide():
+    """An undated raid headline naming only the raiding groups could be any of the three raids:
+    it is not matched, but the incidents a date would decide it for are named, so the article
+    stage can read its page. A headline with nothing of an event in it is not undecided."""
+    title = "Ukraine-backed Russian militants claim they've taken over a Russian village in a cross-border raid"
+    assert MATCHER.best(title) == []
+    undecided = {m.incident for m in MATCHER.undecided(title)}
+    assert undecided == {"grayvoron-2023", "shebekino-2023", "belgorod-raids-2024"}
+    assert {m.incident for m in MATCHER.best(title, published=date(2023, 5, 22))} == {"grayvoron-2023"}
+    assert MATCHER.undecided("Weather in Belgorod region today") == []
+    assert MATCHER.undecided("Белгород") == []
