@@ -3,7 +3,9 @@
 ``capture`` fetches one hit through ``Fetcher.get`` (following HTTP redirects and Google
 News links), falls back to the newest Wayback snapshot in the window when the outlet
 refuses or is gone, writes ``articles/<sha1(canonical url)[:20]>.html`` (bytes as
-fetched) and ``.txt``, and extracts with ``extract.extract``.
+fetched) and ``.txt``, and extracts with ``extract.extract``. A hit that already carries
+its whole text (``text``: a Telegram post, read whole from the channel's page) is not
+fetched again: the text is saved as the ``.txt`` and the record's ``source`` is ``listing``.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from urllib.parse import urlsplit
 from . import dates
 from .sources.google_news import join_query
 
-from .extract import LEAD_CHARS, Article, _collapse, dateline, extract, strip_site_suffix  # noqa: F401 (re-exported)
+from .extract import LEAD_CHARS, Article, _collapse, _lead, dateline, extract, strip_site_suffix  # noqa: F401 (re-exported)
 
 __all__ = ["Article", "extract", "capture", "article_name", "dateline", "strip_site_suffix"]
 
@@ -122,6 +124,19 @@ def _wayback(fetcher, url: str, window, wayback: str):
     return None, reason
 
 
+def _from_listing(hit: dict, out: dict, folder: pathlib.Path) -> dict:
+    """The record of a hit whose listing gave its whole text: saved as is, nothing fetched."""
+    body = hit["text"].strip()
+    name = article_name(out["url"])
+    adir = pathlib.Path(folder) / "articles"
+    adir.mkdir(parents=True, exist_ok=True)
+    _write(adir / f"{name}.txt", body.encode("utf-8"))
+    out.update(final_url=out["url"], source="listing", text=f"articles/{name}.txt", title=hit.get("title"),
+               published=hit.get("published"), date_method=hit.get("date_method"), chars=len(body),
+               lead=_lead([p for p in body.split("\n") if p.strip()]))
+    return out
+
+
 def capture(hit: dict, fetcher, folder: pathlib.Path, *, window: tuple[date, date], tz: str | None = None,
             wayback: str = "https://web.archive.org") -> dict:
     """Fetch, save and extract one hit's page; a JSON-able record. Never raises for network,
@@ -131,6 +146,8 @@ def capture(hit: dict, fetcher, folder: pathlib.Path, *, window: tuple[date, dat
            "text": None, "title": None, "published": None, "date_method": None, "author": None,
            "chars": 0, "lead": "", "lang": hit.get("lang"), "error": None}
     try:
+        if isinstance(hit.get("text"), str) and hit["text"].strip():
+            return _from_listing(hit, out, folder)
         target = google_news_target(url) or url
         resp = fetcher.get(target)
         for _ in range(2):                          # meta refresh / Google News interstitial

@@ -2,12 +2,15 @@
 
 What a user runs first on a new machine. Each source gets one request (the first
 query of the first incident in the source's language, over that incident's
-window; a feed or sitemap is simply read), never from the cache, and a verdict:
+window; a feed or sitemap is simply read; a Telegram channel's own page, which says
+whether the channel is public whatever a query finds), never from the cache, and a verdict:
 
 - ``ok``               answered and parsed into items (or links to follow)
-- ``empty``            answered 2xx with an empty body
+- ``empty``            answered 2xx with an empty body, or a page that says it holds
+                       nothing (a Telegram channel with no public posts)
 - ``parse failure``    answered 200 with a body the parser could not read, or read
-                       into zero items: a changed page layout, never "no news"
+                       into zero items: a changed page layout, never "no news"; a
+                       Telegram channel that is private, renamed or gone ("no public preview")
 - ``blocked``          HTTP 401, 403, 407, 429 or 451 (refused, rate-limited, geoblocked)
 - ``robots disallowed`` robots.txt forbids the URL; nothing was requested
 - ``http error``       any other 4xx/5xx
@@ -63,16 +66,21 @@ def verdict(resp, parsed_or_error) -> tuple[str, int, str]:
     if isinstance(parsed_or_error, sources.ParseError):
         return "parse failure", 0, str(parsed_or_error)
     n = len(parsed_or_error.candidates) + len(parsed_or_error.follow)
-    if n == 0:
+    skipped = sum(parsed_or_error.skipped.values())
+    if n == 0 and skipped == 0:
+        if parsed_or_error.empty:
+            return "empty", 0, "the page says it holds nothing (no public posts)"
         return "parse failure", 0, f"{len(resp.content)} bytes read into zero items"
-    return "ok", n, ""
+    detail = ", ".join(f"{k}: {v}" for k, v in sorted(parsed_or_error.skipped.items()))
+    return "ok", n, f"skipped {detail}" if detail else ""
 
 
 def check(outlets: OutletsFile, incidents: list[Incident], fetcher, *, outlet_ids=None,
           on_result=None) -> list[Health]:
     out = []
     for task in probes(outlets, incidents, outlet_ids=outlet_ids):
-        url = task.url(1)
+        probe = getattr(sources.module(task.spec.kind), "probe_url", None)
+        url = probe(task.spec) if probe else task.url(1)
         resp = fetcher.get(url, rate_limit_s=task.spec.rate_limit_s, expire_after=0)
         parsed = None
         if resp.ok:

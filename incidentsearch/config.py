@@ -22,7 +22,7 @@ from . import __version__
 ID_RE = r"^[a-z0-9][a-z0-9-]*$"
 LANGS = ("ru", "en", "uk")
 PLACEHOLDERS = {"query", "since", "until", "page", "offset"}
-KINDS = ("rss", "sitemap", "html_search", "json_search", "google_news", "gdelt", "wayback")
+KINDS = ("rss", "sitemap", "html_search", "json_search", "google_news", "gdelt", "wayback", "telegram")
 
 
 class ConfigError(Exception):
@@ -228,8 +228,47 @@ class WaybackSource(_Aggregator):
         return {"since", "until"}
 
 
+TELEGRAM_USERNAME = r"^[A-Za-z][A-Za-z0-9_]{3,31}$"
+
+
+class TelegramSource(_Source):
+    """A public Telegram channel read through its web preview (``t.me/s/<channel>``): no
+    account, no API key. The incident's queries go to the preview's in-channel search
+    (``?q=``); older posts are paged with ``?before=<post id>`` until the window's start."""
+
+    kind: Literal["telegram"] = Field(description="A public Telegram channel's web preview (t.me/s/<channel>), "
+                                                  "searched with the incident's queries.")
+    channel: str = Field(pattern=TELEGRAM_USERNAME, description=(
+        "The channel's public username without '@' (t.me/<channel>), e.g. vvgladkov."))
+    url: str = Field("", description=(
+        "The channel's preview page; default https://t.me/s/<channel>. Replace it only for a mirror, "
+        "a proxy or a local test server; no placeholders."))
+    rate_limit_s: float | None = Field(3.0, ge=0, description=(
+        "t.me is one host for every channel: the strictest interval asked holds for all of them."))
+    max_pages: int | None = Field(30, ge=1, le=100, description=(
+        "Pages (about 20 posts each) read back per query before giving up on reaching the window."))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_url(cls, data):
+        if isinstance(data, dict) and not data.get("url") and isinstance(data.get("channel"), str):
+            data = {**data, "url": f"https://t.me/s/{data['channel']}"}
+        return data
+
+    @field_validator("url")
+    @classmethod
+    def _no_placeholders(cls, v: str) -> str:
+        if template_fields(v):
+            raise ValueError("a telegram source's url is the channel's preview page and takes no placeholders")
+        return v
+
+    @property
+    def placeholders(self) -> set[str]:
+        return {"query"}
+
+
 Source = Annotated[Union[RssSource, SitemapSource, HtmlSearchSource, JsonSearchSource,
-                         GoogleNewsSource, GdeltSource, WaybackSource],
+                         GoogleNewsSource, GdeltSource, WaybackSource, TelegramSource],
                    Field(discriminator="kind")]
 
 

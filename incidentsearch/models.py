@@ -66,11 +66,19 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Parsed:
-    """What a source parser returns: headlines, and links to follow."""
+    """What a source parser returns: headlines, and links to follow.
+
+    ``skipped`` counts items the parser saw and left out on purpose, by reason (a
+    Telegram post with media and no text: ``{"media_only": 2}``); run.json sums them per
+    source. ``empty`` says the answer is a well-formed page that itself says it holds
+    nothing (a channel with no public posts), so zero items there is not a layout change.
+    """
 
     candidates: tuple[Candidate, ...] = ()
     follow: tuple[Link, ...] = ()
     next_url: str | None = None                # the next page, where the service pages by cursor
+    skipped: Mapping[str, int] = field(default_factory=dict)
+    empty: bool = False
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,7 @@ class SourceStats:
     robots_blocked: int = 0
     capped: bool = False
     splits: int = 0                                       # windows halved because an answer was full
+    skipped: Counter = field(default_factory=Counter)    # items the parser left out, by reason
 
     @property
     def status(self) -> str:
@@ -97,7 +98,7 @@ class SourceStats:
                 "candidates": self.candidates, "out_of_window": self.out_of_window,
                 "hits": self.hits.get(incident_id, 0) if incident_id else sum(self.hits.values()),
                 "errors": self.errors, "robots_blocked": self.robots_blocked, "capped": self.capped,
-                "splits": self.splits}
+                "splits": self.splits, "skipped": dict(sorted(self.skipped.items()))}
 
 
 def periods(since: date, until: date, step: str | None) -> list[tuple[date, date]]:
@@ -203,7 +204,10 @@ class Run:
     def run_task(self, task: Task) -> None:
         """All pages of one task: by page number, or by the cursor the answer names, until a
         page brings nothing new or max_pages is reached (then ``capped``). An answer as full as
-        the service's cap is asked again over each half of the window, down to one day."""
+        the service's cap is asked again over each half of the window, down to one day.
+        A cursor that pages back in time (its module sets ``NEWEST_FIRST``, as a Telegram
+        channel does) is no longer followed once every dated item of a page is older than
+        the window's start."""
         st = self.stats_for(task)
         spec = task.spec
         cap = sources.cap_of(spec)
@@ -218,8 +222,7 @@ class Run:
             fresh = [c for c in parsed.candidates if c.url not in seen_urls]
             seen_urls.update(c.url for c in parsed.candidates)
             self._follow(task, st, parsed, depth=1)
-            for c in fresh:
-                self._candidate(task, st, c, url, resp.date)
+            days = [self._candidate(task, st, c, url, resp.date) for c in fresh]
             # items without a title or link are dropped by the parser, so "full" allows a few short
             if cap and len(parsed.candidates) >= cap - max(2, cap // 20):
                 halves = task.halves()
@@ -235,6 +238,9 @@ class Run:
             if not fresh:
                 return
             if parsed.next_url:
+                dated = [d for d in days if d is not None]
+                if dated and max(dated) < task.accept[0] and getattr(sources.module(spec.kind), "NEWEST_FIRST", False):
+                    return      # paged back past the window's start: older pages hold nothing of ours
                 url = parsed.next_url
             elif task.paginated():
                 url = task.url(page + 1)
@@ -267,6 +273,7 @@ class Run:
             log.warning("%s[%d] %s", task.outlet.id, task.index, st.errors[-1])
             return None
         st.candidates += len(parsed.candidates)
+        st.skipped.update(parsed.skipped)
         return parsed, resp
 
     def _follow(self, task: Task, st: SourceStats, parsed: Parsed, depth: int) -> None:
@@ -302,18 +309,31 @@ class Run:
 
     # -------------------------------------------------------------- candidates
     def _candidate(self, task: Task, st: SourceStats, c: Candidate, listing_url: str,
-                   response_date: datetime | None) -> None:
+                   response_date: datetime | None) -> date | None:
+        """Date, match and store one candidate; returns its publication day (None if unknown).
+
+        A candidate that carries its full text (``extra["text"]``: a Telegram post) and whose
+        title matches nothing is scored again on the title with the text's lead (the article
+        stage's second pass, ``Matcher.best_article``); the hit says which made the match
+        (``matched_on``)."""
         if not c.title or not c.url:
-            return
+            return None
         tz = task.spec.tz or task.outlet.tz
         lang = c.lang[:2].lower() if c.lang else (task.lang or text.script_lang(c.title))
         published, method = dates.resolve(raw=c.date_raw, url=c.url, lang=lang, tz=tz,
                                           relative_base=response_date)
+        day = dates.day_of(published, tz) if published is not None else None
         lo, hi = task.accept
-        if published is not None and not (lo <= dates.day_of(published, tz) <= hi):
+        if day is not None and not (lo <= day <= hi):
             st.out_of_window += 1
-            return
-        for m in self.matcher.best(c.title, published=published, lang=lang):
+            return day
+        body = c.extra.get("text") if isinstance(c.extra.get("text"), str) else None
+        matched_on = "title"
+        found = self.matcher.best(c.title, published=published, lang=lang)
+        if not found and body and body.strip() != c.title:
+            found = self.matcher.best_article(c.title, body, published=published, lang=lang)
+            matched_on = "text"
+        for m in found:
             if m.incident not in self.incidents:
                 continue
             key = (m.incident, canonical_url(c.url))
@@ -330,12 +350,19 @@ class Run:
             }
             if c.publisher:
                 hit["publisher"] = c.publisher
+            if body:
+                hit["matched_on"] = matched_on
+                hit["text"] = body          # the article stage reads the post from here, no fetch
+            for key in ("forwarded_from", "forwarded_from_url"):
+                if c.extra.get(key):
+                    hit[key] = c.extra[key]
             with self._lock:
                 added = self.store.folder(m.incident).add(hit)
             if added:
                 st.hits[m.incident] += 1
                 if self.on_hit:
                     self.on_hit(hit)
+        return day
 
     # ----------------------------------------------------------------- report
     def failed(self) -> list[SourceStats]:

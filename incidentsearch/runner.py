@@ -177,6 +177,8 @@ def finish_folder(folder: IncidentFolder, inc: Incident, record: dict) -> None:
                 body = (folder.path / a["text"]).read_text(encoding="utf-8")
             except OSError:
                 body = ""
+        if not body and isinstance(h.get("text"), str):   # a Telegram post's text, also with --no-articles
+            body = h["text"]
         iso = a.get("published") or h.get("published")
         when = dates.parse_date(iso) if iso else None
         items.append(Item(key=canonical_url(h["url"]), title=h["title"], text=body, published=when,

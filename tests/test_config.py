@@ -54,7 +54,7 @@ def qdir():
      "outlets[0].sources[0].url: format spec only allowed on {since}/{until}, not {query}"),
     (GOOD_OUTLETS.replace("kind: rss", "kind: atom"),
      "outlets[0].sources[0]: Input tag 'atom' found using 'kind' does not match any of the expected "
-     "tags: 'rss', 'sitemap', 'html_search', 'json_search', 'google_news', 'gdelt', 'wayback'"),
+     "tags: 'rss', 'sitemap', 'html_search', 'json_search', 'google_news', 'gdelt', 'wayback', 'telegram'"),
     (GOOD_OUTLETS + "  - id: local\n    name: Again\n    lang: [en]\n    sources:\n"
                     "      - {kind: rss, url: 'http://127.0.0.1:9/b'}\n",
      "(top): duplicate outlet id 'local'"),

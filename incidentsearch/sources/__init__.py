@@ -3,7 +3,8 @@
 Each kind is a module with ``parse(spec, response) -> Parsed``; parse never does
 I/O and raises only ParseError. Requests are built by ``build_url``: the
 source's URL template expanded (``expand``), or, for aggregators (Google News,
-GDELT, Wayback), the module's own ``build_url`` from the query and window.
+GDELT, Wayback) and Telegram channels, the module's own ``build_url`` from the
+query and window.
 An aggregator module also names ``CAP``, the most results one request returns.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date
 from types import ModuleType
 from urllib.parse import quote_plus
 
-KINDS = ("rss", "sitemap", "html_search", "json_search", "google_news", "gdelt", "wayback")
+KINDS = ("rss", "sitemap", "html_search", "json_search", "google_news", "gdelt", "wayback", "telegram")
 
 
 class ParseError(Exception):
