@@ -245,7 +245,7 @@ class TelegramSource(_Source):
         "a proxy or a local test server; no placeholders."))
     rate_limit_s: float | None = Field(3.0, ge=0, description=(
         "t.me is one host for every channel: the strictest interval asked holds for all of them."))
-    max_pages: int | None = Field(30, ge=1, le=100, description=(
+    max_pages: int | None = Field(20, ge=1, le=100, description=(
         "Pages (about 20 posts each) read back per query before giving up on reaching the window."))
 
     @model_validator(mode="before")

@@ -376,3 +376,24 @@ def test_check_verdict_of_a_page_with_only_skipped_posts():
     assert checkmod.verdict(r, parsed) == ("ok", 0, "skipped media_only: 3")
     assert checkmod.verdict(r, Parsed(empty=True))[0] == "empty"
     assert checkmod.verdict(r, Parsed())[0] == "parse failure"
+
+
+# ------------------------------------------------------------------ the shipped channels
+
+def test_shipped_outlets_have_at_least_ten_channels_each_explained():
+    outlets = load_outlets(ROOT / "outlets.yaml")
+    chans = [(o, s) for o in outlets.outlets for s in o.sources if s.kind == "telegram"]
+    assert len(chans) >= 10
+    names = {s.channel for _, s in chans}
+    assert {"vvgladkov", "mod_russia", "tass_agency", "rian_ru", "meduzalive", "mediazzzona", "sotaproject",
+            "russvolcorps"} <= names
+    assert any(o.lang == ["uk"] for o, _ in chans)                 # Ukrainian channels that covered the raids
+    lines = (ROOT / "outlets.yaml").read_text("utf-8").splitlines()
+    for o, s in chans:
+        assert o.enabled and s.url == f"https://t.me/s/{s.channel}" and o.home == f"https://t.me/{s.channel}"
+        k = lines.index(f"        channel: {s.channel}") - 2          # the line above "- kind: telegram"
+        comment = []
+        while lines[k].strip().startswith("#"):
+            comment.insert(0, lines[k].strip())
+            k -= 1
+        assert comment and comment[0].startswith(f"# @{s.channel}:") and "unverified" in " ".join(comment), s.channel
