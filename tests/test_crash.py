@@ -574,6 +574,7 @@ def test_paths_are_built_only_from_constants_and_hashed_names():
         ("store.py", "__init__", "day"),                    # date.isoformat()
         ("articles.py", "capture", 'f"{name}.html"'),       # name = article_name(url): 20 hex of sha1
         ("articles.py", "capture", 'f"{name}.txt"'),
+        ("articles.py", "_from_listing", 'f"{name}.txt"'),  # name = article_name(url) too (a Telegram post's text)
         ("articles.py", "_write", 'f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"'),
         ("runner.py", "finish_folder", 'a["text"]'),        # read only: our own articles/<hex>.txt record
         ("cli.py", "_replay", "name"),                      # a replayed config name, checked, in a temp dir
