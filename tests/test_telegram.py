@@ -229,7 +229,8 @@ class PagesFetcher:
 
 def one_query_run(tmp_path, pages, *, spec=None):
     outlets = OutletsFile.model_validate({"defaults": {"rate_limit_s": 0}, "outlets": [
-        {"id": "t", "name": "T", "lang": ["ru"], "sources": [spec or {"kind": "telegram", "channel": "example_wire"}]}]})
+        {"id": "t", "name": "T", "lang": ["ru"],
+         "sources": [spec or {"kind": "telegram", "channel": "example_wire"}]}]})
     store = Store(tmp_path / "results", "2026-11-21")
     fetcher = PagesFetcher(pages)
     run = Run(outlets, INCIDENTS, fetcher=fetcher, store=store, matcher=Matcher.from_folder(ROOT / "queries"))
@@ -253,7 +254,8 @@ def test_paging_back_stops_once_a_whole_page_is_older_than_the_window(tmp_path):
         "400": page(chan, [post(chan, 300, "2022-08-30T10:00:00+00:00", "Августовские новости")], before=300),
     }
     run, fetcher, hits = one_query_run(tmp_path, pages)
-    assert [re.search(r"before=(\d+)", u).group(1) if "before" in u else None for u in fetcher.asked] == [None, "900", "500"]
+    befores = [re.search(r"before=(\d+)", u).group(1) if "before" in u else None for u in fetcher.asked]
+    assert befores == [None, "900", "500"]
     assert all("q=" in u for u in fetcher.asked)                  # the query is kept on every older page
     st = run.stats[("t", 0)]
     assert st.status == "ok" and not st.capped and st.skipped == {"media_only": 1}
@@ -276,8 +278,8 @@ def test_a_cursor_that_does_not_page_back_in_time_is_followed_to_the_end(tmp_pat
 
 def test_title_match_is_marked_and_forwards_keep_their_origin(tmp_path):
     chan = "example_wire"
-    pages = {None: page(chan, [post(chan, 77, "2022-10-15T19:05:00+00:00",
-                                    "Минобороны: стрельба на полигоне под Белгородом квалифицирована как теракт\nПодробности позже",
+    text = "Минобороны: стрельба на полигоне под Белгородом квалифицирована как теракт\nПодробности позже"
+    pages = {None: page(chan, [post(chan, 77, "2022-10-15T19:05:00+00:00", text,
                                     forwarded=("Example Wire 2", "example_wire2/12"))])}
     _, _, [hit] = one_query_run(tmp_path, pages)
     assert hit["matched_on"] == "title"
