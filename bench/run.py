@@ -1,8 +1,9 @@
 """Every benchmark, with its targets: python bench/run.py [--smoke]
 
 --smoke runs small versions (seconds) so the scripts cannot rot: .ci/run calls it. It
-fails only on wrong answers (the matcher's prefilter disagreeing with scoring every pair, a
-crash), never on timings, which vary by machine; the full run prints each target's ratio.
+fails only on wrong answers (the matcher's prefilter disagreeing with scoring every pair, the
+archive scan missing a headline page the matcher accepts, a crash), never on timings, which
+vary by machine; the full run prints each target's ratio.
 """
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ FULL = [
     ["bench_fetch.py"],
     ["bench_match.py", "--n", "1000000", "--naive-sample", "100000", "--check", "20000"],
     ["bench_parse.py", "--repeat", "20"],
+    ["bench_archive.py", "--mb", "400", "--files", "4"],
 ]
 SMOKE = [
     ["bench_fetch.py", "--hosts", "4", "--requests", "4", "--interval", "0.05", "--skip-sequential"],
     ["bench_match.py", "--n", "20000", "--naive-sample", "4000", "--check", "2000", "--workers", "2"],
     ["bench_parse.py", "--repeat", "3"],
+    ["bench_archive.py", "--smoke"],
 ]
 
 

@@ -95,6 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replay", type=Path, nargs="+", metavar="FILE.warc.gz",
                    help="re-run parsing, matching, articles and reports from a recording (a run's "
                         "raw.warc.gz, or samples/demo.warc.gz); no network")
+    a = p.add_argument_group("archives", "scan WARC collections instead of asking the outlets (see README: Archives)")
+    a.add_argument("--archive", nargs="+", metavar="PATH",
+                   help="WARC/WARC.gz files, folders, globs, warc.paths(.gz) listings, http(s) URLs, "
+                        "cc-news:YYYY/MM, or cc-news: (the months of the incidents' windows)")
+    a.add_argument("--archive-base", metavar="URL", default=None,
+                   help="Common Crawl data endpoint for cc-news: and relative listing paths "
+                        "(default: https://data.commoncrawl.org; a mirror, or a test server)")
+    a.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                   help="run one task per WARC file on this Dask distributed cluster (pip install "
+                        "'incidentsearch[cluster]') instead of local processes")
+    a.add_argument("--workers", type=int, metavar="N",
+                   help="local processes for --archive (default: the machine's cores)")
     _add(p, ("fetch", "log"))
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     v = sub.add_parser("validate", help="check outlets.yaml and queries/; exit 2 on any error",
@@ -174,10 +186,58 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "check":
         return _check(args, outlets, chosen, outlet_ids)
+    if args.archive:
+        return _archive(args, argv, outlets, incidents, chosen)
+    if args.scheduler or args.workers or args.archive_base:
+        print("--scheduler, --workers and --archive-base go with --archive", file=sys.stderr)
+        return EXIT_USAGE
     tasks = plan(outlets, chosen, outlet_ids=outlet_ids, since=args.since, until=args.until)
     if args.dry_run:
         return _dry_run(tasks, outlets)
     return _run(args, argv, outlets, incidents, chosen, tasks)
+
+
+def _archive(args, argv, outlets, incidents, chosen) -> int:
+    """--archive: the WARC files named, scanned locally or on a Dask cluster (archive*.py)."""
+    from .archive import CC_NEWS_BASE, LocationError, ScanSpec, expand, outlet_hosts
+    from .archive_run import ArchiveOptions, run_archive
+
+    if args.workers is not None and args.workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    window = (args.since or min(i.since for i in chosen), args.until or max(i.until for i in chosen)) \
+        if (args.since or args.until) else None
+    d = outlets.defaults
+    spec = ScanSpec(incidents=tuple(incidents), chosen=tuple(i.id for i in chosen),
+                    glossary=load_glossary(args.queries), window=window, hosts=outlet_hosts(outlets),
+                    user_agent=d.user_agent, respect_robots=d.respect_robots)
+    spans = list(spec.windows().values())
+    try:
+        files = expand(args.archive, base=args.archive_base or CC_NEWS_BASE, spans=spans,
+                       user_agent=d.user_agent, respect_robots=d.respect_robots)
+    except LocationError as e:
+        print(f"--archive: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if not files:
+        print("--archive: no WARC files to read", file=sys.stderr)
+        return EXIT_USAGE
+    if args.dry_run:
+        for loc, size in files:
+            print(f"{loc}\t{size if size is not None else '-'}")
+        print(f"{len(files)} WARC files; nothing read", file=sys.stderr)
+        return EXIT_OK
+    opts = ArchiveOptions(results=args.results, argv=argv, archives=list(args.archive),
+                          outlets_file=str(args.outlets), workers=args.workers, scheduler=args.scheduler,
+                          progress=not args.quiet)
+    out = run_archive(incidents, chosen, spec, files, opts)
+    _summary(out.store, chosen, None, {i.id: out.store.folder(i.id).new for i in chosen})
+    t = out.totals
+    print(f"archive: {len(files)} files, {t['bytes'] / 1e6:,.1f} MB, {t['records']} records, {t['html']} HTML, "
+          f"{t['survivors']} past the prefilter, {t['hits']} hits; skipped: {t['skipped_non_html']} non-HTML, "
+          f"{t['skipped_truncated']} truncated, {t['skipped_status']} non-200")
+    for e in out.errors:
+        print(f"  FAILED {e['file']}: {e['error']}")
+    return out.code
 
 
 def _dry_run(tasks, outlets) -> int:
@@ -352,7 +412,7 @@ def _replay(args, argv) -> int:
         return _run(args, argv, outlets, incidents, chosen, tasks, fetcher=rec)
 
 
-def _summary(store: Store, chosen, run: Run, articles: dict[str, int]) -> None:
+def _summary(store: Store, chosen, run: Run | None, articles: dict[str, int]) -> None:
     """Per incident: hits new and in all, by language and outlet; then the failures."""
     from collections import Counter
 
@@ -370,6 +430,8 @@ def _summary(store: Store, chosen, run: Run, articles: dict[str, int]) -> None:
             print("    by language: " + ", ".join(f"{k} {v}" for k, v in langs.most_common()))
             print("    by outlet:   " + ", ".join(f"{k} {v}" for k, v in outlets.most_common(8))
                   + (f", +{len(outlets) - 8} more" if len(outlets) > 8 else ""))
+    if run is None:                  # an archive scan: no sources
+        return
     stats = list(run.stats.values())
     ok = sum(s.status == "ok" for s in stats)
     print(f"sources: {ok} ok, {len(stats) - ok} failed")

@@ -1,0 +1,233 @@
+"""Driving an archive scan: one task per WARC file on a local process pool or a Dask
+cluster; the driver alone gathers the results and writes them.
+
+Results are written in the order of the files as given (a file's hits wait until every
+earlier file is done), so a run writes the same ``hits.jsonl`` on one machine or on a
+cluster, whatever order the files finish in. With ``--scheduler`` each file is a Dask task
+with retries: a worker lost mid-file has the file re-run elsewhere, from its start.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import __version__
+from .archive import ScanSpec, scan_file
+from .articles import article_name
+from .config import Incident
+from .store import IncidentFolder, Store
+
+COUNTS = ("bytes", "records", "responses", "html", "html_bytes", "survivors", "hits")
+SKIPS = ("skipped_non_html", "skipped_status", "skipped_truncated", "skipped_other_records",
+         "skipped_before_window")
+
+
+@dataclass
+class ArchiveOptions:
+    results: Path
+    argv: list[str]
+    archives: list[str]
+    outlets_file: str = "outlets.yaml"
+    workers: int | None = None            # local processes; None: os.cpu_count()
+    scheduler: str | None = None          # tcp://host:8786: a Dask cluster
+    retries: int = 2                      # Dask: re-runs of a file whose task failed
+    progress: bool = True
+    since: object = None
+    until: object = None
+
+
+@dataclass
+class ArchiveOutcome:
+    store: Store
+    code: int
+    totals: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+
+
+class _Progress:
+    """Files and bytes done, hits so far and throughput, one line per finished file on stderr."""
+
+    def __init__(self, files: list[tuple[str, int | None]], workers: int, enabled: bool):
+        self.total_files = len(files)
+        sizes = [s for _, s in files]
+        self.total_bytes = sum(sizes) if all(s is not None for s in sizes) else None
+        self.workers, self.enabled = max(1, workers), enabled
+        self.files = self.bytes = self.hits = 0
+        self.t0 = time.monotonic()
+
+    def done(self, res: dict) -> None:
+        self.files += 1
+        self.bytes += res["counts"].get("bytes", 0)
+        self.hits += len(res["hits"])
+        if not self.enabled:
+            return
+        dt = max(time.monotonic() - self.t0, 1e-9)
+        of = f" of {self.total_bytes / 1e6:,.0f}" if self.total_bytes else ""
+        rate = self.bytes / 1e6 / dt
+        err = f"  ERROR {res['file']}: {res['error']}" if res.get("error") else ""
+        print(f"archive: {self.files}/{self.total_files} files, {self.bytes / 1e6:,.1f}{of} MB, "
+              f"{self.hits} hits, {rate:,.1f} MB/s ({rate / self.workers:,.1f} per worker){err}",
+              file=sys.stderr, flush=True)
+
+
+def _local(locs: list[str], spec: ScanSpec, workers: int):
+    """(index, result) as files finish, on a process pool (in this process for one worker)."""
+    if workers <= 1 or len(locs) <= 1:
+        for i, loc in enumerate(locs):
+            yield i, scan_file(loc, spec)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(locs)), mp_context=ctx) as pool:
+        futs = {pool.submit(scan_file, loc, spec): i for i, loc in enumerate(locs)}
+        try:
+            for f in as_completed(futs):
+                i = futs[f]
+                try:
+                    yield i, f.result()
+                except Exception as e:        # a worker process died (BrokenProcessPool) or a bug
+                    yield i, _failed(locs[i], e)
+        except BaseException:
+            for f in futs:
+                f.cancel()
+            raise
+
+
+def _dask(locs: list[str], spec: ScanSpec, address: str, retries: int):
+    """(index, result) as files finish, on an existing Dask distributed cluster."""
+    from dask.distributed import Client, as_completed
+
+    with Client(address) as client:
+        shipped = client.scatter(spec, broadcast=True, hash=False)
+        run = uuid.uuid4().hex[:12]
+        futs = [client.submit(scan_file, loc, shipped, key=f"incidentsearch-scan-{run}-{i}",
+                              retries=retries, pure=False) for i, loc in enumerate(locs)]
+        index = {f.key: i for i, f in enumerate(futs)}
+        try:
+            for f in as_completed(futs):
+                i = index[f.key]
+                try:
+                    yield i, f.result()
+                except Exception as e:        # KilledWorker after the allowed failures, or a bug
+                    yield i, _failed(locs[i], e)
+        finally:
+            client.cancel(futs)
+
+
+def _failed(loc: str, e: BaseException) -> dict:
+    return {"file": loc, "hits": [], "articles": {}, "counts": {}, "seconds": None,
+            "error": f"task failed: {type(e).__name__}: {' '.join(str(e).split())[:200]}"}
+
+
+def _save_article(folder: IncidentFolder, hit: dict, art: dict) -> dict:
+    """The record's page and text under articles/, and its articles.jsonl record."""
+    from .articles import _write
+
+    name = article_name(hit["url"])
+    adir = folder.path / "articles"
+    adir.mkdir(parents=True, exist_ok=True)
+    if art.get("html"):
+        _write(adir / f"{name}.html", art["html"])
+    _write(adir / f"{name}.txt", (art.get("text") or "").encode("utf-8"))
+    rec = {"url": hit["url"], "final_url": hit["url"], "status": 200, "source": "archive",
+           "snapshot": f"{hit['warc_file']}#{hit['warc_offset']}",
+           "html": f"articles/{name}.html" if art.get("html") else None,
+           "text": f"articles/{name}.txt", "title": art.get("title"), "published": art.get("published"),
+           "date_method": art.get("date_method"), "author": art.get("author"), "chars": len(art.get("text") or ""),
+           "lead": art.get("lead") or "", "lang": art.get("lang"),
+           "error": None if art.get("text") else "no article text found"}
+    return rec
+
+
+def run_archive(incidents: list[Incident], chosen: list[Incident], spec: ScanSpec,
+                files: list[tuple[str, int | None]], opts: ArchiveOptions) -> ArchiveOutcome:
+    from .match import Matcher
+    from .runner import finish_folder, read_articles, second_pass
+
+    started = datetime.now(UTC)
+    store = Store(opts.results, datetime.now().date().isoformat())
+    for inc in chosen:
+        store.folder(inc.id)
+    locs = [loc for loc, _ in files]
+    workers = opts.workers or os.cpu_count() or 1
+    progress = _Progress(files, 1 if opts.scheduler else workers, opts.progress)
+    matcher = Matcher(list(spec.incidents), glossary=spec.glossary, window=spec.window)
+    by_id = {i.id: i for i in chosen}
+    totals = {k: 0 for k in COUNTS + SKIPS}
+    per_file: list[dict] = [{} for _ in locs]
+    new_hits = {i.id: 0 for i in chosen}
+    articles_new = {i.id: 0 for i in chosen}
+    done_arts = {i.id: set(read_articles(store.folder(i.id))) for i in chosen}
+    pending: dict[int, dict] = {}
+    nxt = 0
+    interrupted = False
+
+    def write(res: dict) -> None:
+        for hit in res["hits"]:
+            inc = by_id.get(hit["incident"])
+            if inc is None:
+                continue
+            folder = store.folder(inc.id)
+            if folder.add(hit):
+                new_hits[inc.id] += 1
+            art = res["articles"].get(hit["url"])
+            if art is not None and hit["url"] not in done_arts[inc.id]:
+                rec = _save_article(folder, hit, art)
+                rec["match"] = second_pass(hit, rec, inc, matcher)
+                with (folder.path / "articles.jsonl").open("a", encoding="utf-8") as out:
+                    out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                done_arts[inc.id].add(hit["url"])
+                articles_new[inc.id] += 1
+
+    source = _dask(locs, spec, opts.scheduler, opts.retries) if opts.scheduler else _local(locs, spec, workers)
+    try:
+        for i, res in source:
+            c = res["counts"]
+            for k in totals:
+                totals[k] += c.get(k, 0)
+            per_file[i] = {"file": res["file"], **{k: c.get(k, 0) for k in COUNTS + SKIPS if c.get(k)},
+                           "seconds": res.get("seconds"), "error": res.get("error")}
+            progress.done(res)
+            pending[i] = res
+            while nxt in pending:            # in the files' order, whatever order they finish in
+                write(pending.pop(nxt))
+                nxt += 1
+    except KeyboardInterrupt:
+        interrupted = True
+        print("interrupted: hits of the files finished so far are written", file=sys.stderr)
+    finally:
+        for j in sorted(pending):
+            write(pending.pop(j))
+        store.close()
+    errors = [{"file": f["file"], "error": f["error"]} for f in per_file if f.get("error")]
+    not_done = [locs[j] for j, f in enumerate(per_file) if not f]
+    code = 1 if errors or not_done or interrupted else 0
+    ended = datetime.now(UTC)
+    elapsed = max((ended - started).total_seconds(), 1e-9)
+    archive = {"locations": opts.archives, "scheduler": opts.scheduler, "workers": None if opts.scheduler else workers,
+               "files": len(locs), "files_done": len(locs) - len(not_done), "files_failed": len(errors),
+               **{k: totals[k] for k in COUNTS}, "skipped": {k.removeprefix("skipped_"): totals[k] for k in SKIPS},
+               "mb_per_s": round(totals["bytes"] / 1e6 / elapsed, 2), "errors": errors, "not_done": not_done,
+               "per_file": per_file}
+    for inc in chosen:
+        folder = store.folder(inc.id)
+        record = {
+            "version": __version__, "arguments": opts.argv, "started": started.isoformat(timespec="seconds"),
+            "ended": ended.isoformat(timespec="seconds"), "exit_code": code, "interrupted": interrupted,
+            "incident": {"id": inc.id, "since": str(spec.window[0] if spec.window else inc.since),
+                         "until": str(spec.window[1] if spec.window else inc.until)},
+            "outlets_file": opts.outlets_file, "fetch": {}, "hits_new": folder.new,
+            "hits_total": folder.existing + folder.new, "articles_new": articles_new[inc.id],
+            "outlets": {}, "archive": archive,
+        }
+        folder.write_run(record)
+        finish_folder(folder, inc, record)
+    return ArchiveOutcome(store, code, totals, errors)
