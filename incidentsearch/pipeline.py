@@ -83,6 +83,7 @@ class SourceStats:
     robots_blocked: int = 0
     capped: bool = False
     splits: int = 0                                       # windows halved because an answer was full
+    pending: Counter = field(default_factory=Counter)    # incident -> undated headlines left for the article stage
     skipped: Counter = field(default_factory=Counter)    # items the parser left out, by reason
 
     @property
@@ -98,7 +99,9 @@ class SourceStats:
                 "candidates": self.candidates, "out_of_window": self.out_of_window,
                 "hits": self.hits.get(incident_id, 0) if incident_id else sum(self.hits.values()),
                 "errors": self.errors, "robots_blocked": self.robots_blocked, "capped": self.capped,
-                "splits": self.splits, "skipped": dict(sorted(self.skipped.items()))}
+                "splits": self.splits,
+                "pending": self.pending.get(incident_id, 0) if incident_id else sum(self.pending.values()),
+                "skipped": dict(sorted(self.skipped.items()))}
 
 
 def periods(since: date, until: date, step: str | None) -> list[tuple[date, date]]:
@@ -329,10 +332,12 @@ class Run:
             return day
         body = c.extra.get("text") if isinstance(c.extra.get("text"), str) else None
         matched_on = "title"
-        found = self.matcher.best(c.title, published=published, lang=lang)
+        found = self.matcher.best(c.title, published=published, lang=lang, url=c.url)
         if not found and body and body.strip() != c.title:
-            found = self.matcher.best_article(c.title, body, published=published, lang=lang)
+            found = self.matcher.best_article(c.title, body, published=published, lang=lang, url=c.url)
             matched_on = "text"
+        if not found and published is None:
+            self._pending(task, st, c, lang, listing_url)
         for m in found:
             if m.incident not in self.incidents:
                 continue
@@ -363,6 +368,21 @@ class Run:
                 if self.on_hit:
                     self.on_hit(hit)
         return day
+
+    def _pending(self, task: Task, st: SourceStats, c: Candidate, lang: str, listing_url: str) -> None:
+        """An undated headline that a date would decide ("Russia says cross-border attack
+        crushed": one of three raids) goes to each such incident's pending.jsonl; the article
+        stage reads its page, whose date and lead decide. Never a hit by itself."""
+        maybe = self.matcher.undecided(c.title, lang=lang, url=c.url)
+        for m in (m for m in maybe if m.incident in self.incidents):
+            rec = {"incident": m.incident, "outlet": task.outlet.id, "lang": lang, "title": c.title, "url": c.url,
+                   "published": None, "score": m.score, "matched": list(m.matched), "source": task.spec.kind,
+                   "query": task.query, "found_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                   "listing_url": listing_url, "undecided": [x.incident for x in maybe]}
+            if c.publisher:
+                rec["publisher"] = c.publisher
+            if self.store.folder(m.incident).add_pending(rec):
+                st.pending[m.incident] += 1
 
     # ----------------------------------------------------------------- report
     def failed(self) -> list[SourceStats]:

@@ -127,6 +127,15 @@ def capture_articles(folder: IncidentFolder, inc: Incident, fetcher, matcher: Ma
     window = (opts.since or inc.since, opts.until or inc.until)
     n = 0
     with (folder.path / "articles.jsonl").open("a", encoding="utf-8") as out:
+        for rec in read_hits(folder.pending):      # undated headlines first: their pages decide
+            if rec.get("url") in done:
+                continue
+            art = capture(rec, fetcher, folder.path, window=window)
+            art["match"] = decide_pending(folder, rec, art, inc, matcher)
+            out.write(json.dumps(art, ensure_ascii=False) + "\n")
+            out.flush()
+            done[rec["url"]] = art
+            n += 1
         for hit in read_hits(folder.jsonl):
             if hit["url"] in done:
                 continue
@@ -137,6 +146,31 @@ def capture_articles(folder: IncidentFolder, inc: Incident, fetcher, matcher: Ma
             done[hit["url"]] = art
             n += 1
     return n
+
+
+def decide_pending(folder: IncidentFolder, rec: dict, art: dict, inc: Incident, matcher: Matcher) -> dict:
+    """An undated headline's page read: with the page's date and lead it is this incident's
+    (written as a hit, ``date_method: article``, ``decided_by: article``) or not (left in
+    pending.jsonl; the verdict says why)."""
+    published = dates.parse_date(art["published"]) if art.get("published") else None
+    if published is None:
+        return {"verdict": "undecided", "reasons": [art.get("error") or "the page gives no publication date"]}
+    title = art.get("title") or rec["title"]
+    found = {m.incident: m for m in matcher.best_article(title, art.get("lead") or "", published=published,
+                                                          lang=rec.get("lang"), url=rec["url"])}
+    mine = found.get(inc.id)
+    if mine is None:
+        scored = {m.incident: m for m in matcher.score_all(f"{title}. {art.get('lead') or ''}",
+                                                           published=published, lang=rec.get("lang"))}
+        why = [r for r in scored[inc.id].reasons if r != "accepted"] if inc.id in scored else []
+        if found:
+            why.append("the page fits " + ", ".join(sorted(found)) + " better")
+        return {"verdict": "not this incident", "published": art["published"], "reasons": why}
+    hit = {k: v for k, v in rec.items() if k != "undecided"}
+    hit.update(title=rec["title"], published=art["published"], date_method="article", score=mine.score,
+               matched=list(mine.matched), decided_by="article")
+    folder.add(hit)
+    return {"verdict": "confirmed", "score": mine.score, "matched": list(mine.matched)}
 
 
 def second_pass(hit: dict, art: dict, inc: Incident, matcher: Matcher) -> dict:

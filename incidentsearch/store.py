@@ -155,6 +155,9 @@ class IncidentFolder:
         sweep_temp(self.path / "articles")
         repair_jsonl_tail(self.jsonl)
         repair_jsonl_tail(self.path / "articles.jsonl")     # appended by runner.capture_articles
+        self.pending = self.path / "pending.jsonl"          # undated headlines a date would decide
+        repair_jsonl_tail(self.pending)
+        self._pending_keys = {canonical_url(h.get("url", "")) for h in read_hits(self.pending)}
         self.keys = {canonical_url(h.get("url", "")) for h in read_hits(self.jsonl)}
         self.existing = len(self.keys)
         self.new = 0
@@ -177,6 +180,19 @@ class IncidentFolder:
                 line = line[n:]
             self.keys.add(key)
             self.new += 1
+            return True
+
+    def add_pending(self, record: dict) -> bool:
+        """Append an undated headline that a publication date would decide for this incident
+        (``Matcher.undecided``) to pending.jsonl, once per canonical URL and never when it is
+        a hit already; the article stage reads its page and decides. True if written."""
+        key = canonical_url(record["url"])
+        with self._lock:
+            if key in self.keys or key in self._pending_keys:
+                return False
+            with self.pending.open("ab", buffering=0) as f:        # a short line: one write(2)
+                f.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+            self._pending_keys.add(key)
             return True
 
     def close(self) -> None:

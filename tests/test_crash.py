@@ -234,8 +234,15 @@ def check_folder(folder: Path) -> dict:
     assert not atorn, f"{folder.name}: articles.jsonl ends torn"
     urls = [a["url"] for a in arts]
     assert len(urls) == len(set(urls)), f"{folder.name}: a URL captured twice"
-    assert set(urls) == {h["url"] for h in hits}, f"{folder.name}: hits without (or extra) article records"
+    pending = [json.loads(x) for x in (folder / "pending.jsonl").read_text("utf-8").splitlines()] \
+        if (folder / "pending.jsonl").exists() else []
+    assert len({p["url"] for p in pending}) == len(pending), f"{folder.name}: a URL pending twice"
+    assert {h["url"] for h in hits} <= set(urls), f"{folder.name}: hits without article records"
+    assert set(urls) - {h["url"] for h in hits} <= {p["url"] for p in pending}, \
+        f"{folder.name}: article records of pages neither hit nor pending"
     for a in arts:
+        if a["url"] not in {h["url"] for h in hits}:
+            continue                              # a pending page read and left pending
         assert a["error"] is None and a["html"], a
         for key in ("html", "text"):
             assert re.fullmatch(r"articles/[0-9a-f]{20}\.(html|txt)", a[key]) and (folder / a[key]).is_file(), a
@@ -290,10 +297,12 @@ def test_sigkill_at_random_points_then_rerun_loses_and_duplicates_nothing(tmp_pa
     t0 = time.monotonic()
     complete_run(clean, outlets, guarded_env)
     span = time.monotonic() - t0
-    want = {f.name: check_folder(f)["hits"] for f in day_of(clean).iterdir()}
+    checked = {f.name: check_folder(f) for f in day_of(clean).iterdir()}
+    want = {name: c["hits"] for name, c in checked.items()}
     total = sum(map(len, want.values()))
+    read_pending = sum(len(c["articles"]) - len(c["hits"]) for c in checked.values())   # undated pages read
     events = progress(clean)                    # one line per hit, one per article record
-    assert total >= 10 and len([k for k, v in want.items() if v]) >= 2 and events == 2 * total
+    assert total >= 10 and len([k for k, v in want.items() if v]) >= 2 and events == 2 * total + read_pending
 
     # The kill points, seeded: stratified over the run's progress (0 .. every line written), then a
     # random delay past that point, so kills fall before the first hit, between any two hits, inside
@@ -398,7 +407,8 @@ def test_kill_in_article_stage_with_torn_tails_resumes_without_capturing_twice(t
     for name in before:
         got = check_folder(day / name)
         assert hits_before[name] <= got["hits"]
-        missing = [h["url"] for h in read_hits(day / name / "hits.jsonl") if h["url"] not in captured[name]]
+        to_read = dict.fromkeys(r["url"] for f in ("pending.jsonl", "hits.jsonl") for r in read_hits(day / name / f))
+        missing = [u for u in to_read if u not in captured[name]]
         expected_fetches += [urlsplit(u).path for u in missing]
         rec = json.loads((day / name / "run.json").read_text(encoding="utf-8"))
         assert rec["articles_new"] == len(missing), name
@@ -620,6 +630,7 @@ def test_every_write_is_an_append_to_jsonl_or_a_temp_file_renamed():
         ("store.py", "atomic_write", 'os.fdopen(fd, "w", encoding="utf-8", newline="")'),   # temp, then os.replace
         ("store.py", "repair_jsonl_tail", 'path.open("rb+")'),            # cut a torn last line
         ("store.py", "add", 'self.jsonl.open("ab", buffering=0)'),        # hits.jsonl: append, one write a line
+        ("store.py", "add_pending", 'self.pending.open("ab", buffering=0)'),   # pending.jsonl: the same
         ("runner.py", "capture_articles", '(folder.path / "articles.jsonl").open("a", encoding="utf-8")'),
         ("articles.py", "_write", 'open(tmp, "wb")'),                     # temp, then os.replace
         ("warc.py", "__init__", 'path.open("ab")'),                       # raw.warc.gz: one member per write
