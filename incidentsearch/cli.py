@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("headline", help="the headline, in quotes")
     e.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="its publication day, if known")
     e.add_argument("--lang", choices=("ru", "en", "uk"), help="its language (default: from its letters)")
+    e.add_argument("--url", metavar="URL", help="its URL: the slug's words count as evidence, as in a run")
     _add(e, ("config", "log"), suppress=True)
     return p
 
@@ -259,8 +260,11 @@ def _explain(args) -> int:
         for line in e.lines:
             print(line, file=sys.stderr)
         return EXIT_USAGE
-    matches = matcher.score_all(args.headline, published=args.date, lang=args.lang)
-    best = {m.incident for m in matcher.best(args.headline, published=args.date, lang=args.lang)}
+    ask = {"published": args.date, "lang": args.lang, "url": args.url}
+    matches = matcher.score_all(args.headline, **ask)
+    best = {m.incident for m in matcher.best(args.headline, **ask)}
+    undecided = [m.incident for m in matcher.undecided(args.headline, lang=args.lang, url=args.url)] \
+        if not best and args.date is None else []
     print(f"headline: {args.headline}")
     print(f"date: {args.date or 'unknown'}   lang: {args.lang or text_lang(args.headline)}")
     for m in sorted(matches, key=lambda m: -m.score):
@@ -271,6 +275,8 @@ def _explain(args) -> int:
             for r in m.reasons:
                 print(f"  why not: {r}" if r != "accepted" else "  why not: another incident scores higher")
     print(f"\nverdict: {', '.join(sorted(best)) or 'no incident'}")
+    if undecided:
+        print(f"undecided: a date would decide it for {', '.join(undecided)}; a run reads its page (pending.jsonl)")
     return EXIT_OK
 
 

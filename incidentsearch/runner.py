@@ -161,7 +161,7 @@ def decide_pending(folder: IncidentFolder, rec: dict, art: dict, inc: Incident, 
     mine = found.get(inc.id)
     if mine is None:
         scored = {m.incident: m for m in matcher.score_all(f"{title}. {art.get('lead') or ''}",
-                                                           published=published, lang=rec.get("lang"))}
+                                                           published=published, lang=rec.get("lang"), url=rec["url"])}
         why = [r for r in scored[inc.id].reasons if r != "accepted"] if inc.id in scored else []
         if found:
             why.append("the page fits " + ", ".join(sorted(found)) + " better")
@@ -183,8 +183,9 @@ def second_pass(hit: dict, art: dict, inc: Incident, matcher: Matcher) -> dict:
         published = dates.parse_date(hit["published"])
     title = art.get("title") or hit["title"]
     scored = {m.incident: m for m in matcher.score_all(f"{title}. {art['lead']}", published=published,
-                                                     lang=hit.get("lang"))}
-    best = {m.incident for m in matcher.best_article(title, art["lead"], published=published, lang=hit.get("lang"))}
+                                                     lang=hit.get("lang"), url=hit.get("url"))}
+    best = {m.incident for m in matcher.best_article(title, art["lead"], published=published, lang=hit.get("lang"),
+                                                     url=hit.get("url"))}
     mine = scored.get(inc.id)
     if inc.id in best:
         return {"verdict": "confirmed", "score": mine.score, "matched": list(mine.matched)}

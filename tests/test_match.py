@@ -258,3 +258,15 @@ def test_undecided_names_the_incidents_a_date_would_decide():
     assert {m.incident for m in MATCHER.best(title, published=date(2023, 5, 22))} == {"grayvoron-2023"}
     assert MATCHER.undecided("Weather in Belgorod region today") == []
     assert MATCHER.undecided("Белгород") == []
+
+
+def test_explain_reads_the_url_and_names_what_a_date_would_decide(capsys):
+    title = "Humvees, Wreckage After 'Cross-Border Raid' Into Russia"
+    url = "https://www.rferl.org/a/photos-belgorod-raid-aftermath-american-vehicles/32425447.html"
+    q = ["--queries", str(ROOT / "queries")]
+    assert main(["explain", title, *q]) == 0
+    out = capsys.readouterr().out
+    assert "verdict: no incident" in out and "undecided: a date would decide it for grayvoron-2023" in out
+    assert main(["explain", title, "--url", url, *q]) == 0
+    out = capsys.readouterr().out
+    assert out.strip().endswith("verdict: grayvoron-2023") and "term:American vehicles (url)" in out
