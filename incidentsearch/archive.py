@@ -19,8 +19,8 @@ import glob
 import gzip
 import hashlib
 import io
+import json
 import os
-import pickle
 import re
 import time
 from collections import Counter
@@ -71,8 +71,10 @@ class ScanSpec:
         """A digest of the spec: each worker process builds its matcher once per key."""
         k = self.__dict__.get("_key")
         if k is None:
-            k = hashlib.sha1(pickle.dumps((self.incidents, self.chosen, self.glossary, self.window,
-                                           sorted(self.hosts.items())))).hexdigest()
+            parts = [i.model_dump_json() for i in self.incidents]
+            parts += [self.glossary.model_dump_json() if self.glossary else "", json.dumps(
+                [list(self.chosen), [str(d) for d in self.window or ()], sorted(self.hosts.items())])]
+            k = hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()
             object.__setattr__(self, "_key", k)
         return k
 

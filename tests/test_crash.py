@@ -590,6 +590,9 @@ def test_paths_are_built_only_from_constants_and_hashed_names():
         ("cli.py", "_replay", "name"),                      # a replayed config name, checked, in a temp dir
         ("warc.py", "_repair_tail", 'f"{self.path.name}.unreadable-{os.getpid()}"'),
         ("cli.py", "_default_cache", '"incidentsearch"'),
+        ("archive_run.py", "_save_article", 'f"{name}.html"'),   # name = article_name(url): 20 hex of sha1
+        ("archive_run.py", "_save_article", 'f"{name}.txt"'),
+        ("archive.py", "_resolve", "path"),   # read only: a line of the user's own local warc.paths listing
     }
     found = set()
     for mod, src, tree in _sources():
@@ -632,6 +635,7 @@ def test_every_write_is_an_append_to_jsonl_or_a_temp_file_renamed():
         ("store.py", "add", 'self.jsonl.open("ab", buffering=0)'),        # hits.jsonl: append, one write a line
         ("store.py", "add_pending", 'self.pending.open("ab", buffering=0)'),   # pending.jsonl: the same
         ("runner.py", "capture_articles", '(folder.path / "articles.jsonl").open("a", encoding="utf-8")'),
+        ("archive_run.py", "write", '(folder.path / "articles.jsonl").open("a", encoding="utf-8")'),   # the same
         ("articles.py", "_write", 'open(tmp, "wb")'),                     # temp, then os.replace
         ("warc.py", "__init__", 'path.open("ab")'),                       # raw.warc.gz: one member per write
         ("warc.py", "_repair_tail", 'self.path.open("rb+")'),             # cut a torn last member
