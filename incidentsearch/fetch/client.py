@@ -1,0 +1,331 @@
+"""The :class:`Fetcher`: one per run, a ``requests`` session with an explicit User-Agent,
+connect/read timeouts, its own retry loop (exponential backoff, ``Retry-After`` honoured
+on 429/503 up to a cap), a per-host politeness interval and redirects followed hop by hop.
+robots.txt (:mod:`.robots`), the size and time cap on bodies (:mod:`.adapter`) and the
+HTTP cache (:mod:`.cache`) are its parts; charset decoding is :mod:`incidentsearch.charset`.
+
+``Fetcher.get`` never raises for network or HTTP trouble: it returns a
+:class:`~incidentsearch.models.Response` whose ``error`` says what went wrong.
+"""
+from __future__ import annotations
+
+import http.cookiejar
+import logging
+import pathlib
+import threading
+import time
+from urllib.parse import urlsplit
+
+import requests
+from protego import Protego
+from requests.structures import CaseInsensitiveDict
+
+from ..charset import decode_body, is_binary_type
+from ..models import Response
+from .adapter import _CappedAdapter
+from .cache import _CacheMixin, open_cache
+from .common import (
+    MAX_REDIRECTS,
+    RETRY_AFTER_STATUSES,
+    RETRY_STATUSES,
+    _host_key,
+    _http_date,
+    _redirect_url,
+    parse_retry_after,
+)
+from .errors import _HOST_DOWN, _NETWORK_ERRORS, error_text, retryable
+from .robots import _RobotsMixin
+
+log = logging.getLogger("incidentsearch.fetch")
+
+
+class Fetcher(_CacheMixin, _RobotsMixin):
+    """Polite, cached, size-capped GET requests. Thread-safe."""
+
+    def __init__(self, *, user_agent: str, timeout_s: float = 20.0, connect_timeout_s: float = 10.0,
+                 retries: int = 3, backoff_s: float = 1.0, max_retry_after_s: float = 120.0,
+                 rate_limit_s: float = 1.0, max_bytes: int = 20_000_000, respect_robots: bool = True,
+                 cache_dir: pathlib.Path | None = None, cache_expire_s: float = 6 * 3600,
+                 body_deadline_s: float | None = None) -> None:
+        if not user_agent or not user_agent.strip():
+            raise ValueError("user_agent must be given")
+        self.user_agent = user_agent
+        self.timeout_s = timeout_s
+        self.connect_timeout_s = connect_timeout_s
+        self.retries = max(0, int(retries))
+        self.backoff_s = backoff_s
+        self.max_retry_after_s = max_retry_after_s
+        self.rate_limit_s = rate_limit_s
+        self.max_bytes = max_bytes
+        self.respect_robots = respect_robots
+        self.cache_expire_s = cache_expire_s
+        # robots.txt groups are matched on the product token ("incidentsearch/0.1 (+url)" -> "incidentsearch")
+        self.robots_token = user_agent.split("/")[0].split()[0]
+
+        self.session = requests.Session()
+        # no cookies kept or sent: every request stands alone (cacheable, replayable, nothing to leak)
+        self.session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        self.session.headers["User-Agent"] = user_agent
+        self.session.max_redirects = MAX_REDIRECTS
+        # the whole body of one response, however slowly it drips: 4 read timeouts, at least a minute
+        self.body_deadline_s = body_deadline_s if body_deadline_s is not None else max(4 * timeout_s, 60.0)
+        adapter = _CappedAdapter(max_bytes, body_deadline_s=self.body_deadline_s,
+                                 pool_connections=32, pool_maxsize=32, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+        self.cache = open_cache(cache_dir) if cache_dir is not None else None
+
+        self.stats: dict[str, int] = {"requests": 0, "cache_hits": 0, "robots_blocked": 0,
+                                      "errors": 0, "robots_unavailable": 0, "retries": 0}
+        self._stats_lock = threading.Lock()
+        self._locks_lock = threading.Lock()
+        self._host_locks: dict[tuple, threading.Lock] = {}
+        self._robots_locks: dict[tuple, threading.Lock] = {}
+        self._last_start: dict[tuple, float] = {}
+        self._interval: dict[tuple, float] = {}       # host -> the largest interval asked for it
+        # Retry-After is the server's word for the whole host: no request to it before this
+        # (monotonic) time, whichever URL of it asked us to wait
+        self._not_before: dict[tuple, float] = {}
+        self._robots: dict[tuple, Protego | None] = {}
+        # hosts that could not be reached at all (DNS, refused, connect timeout) after every
+        # retry: later requests to them fail at once instead of repeating the backoff
+        self._down: dict[tuple, str] = {}
+
+    # -- context manager -------------------------------------------------
+    def __enter__(self) -> "Fetcher":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.session.close()
+        if self.cache is not None:
+            try:
+                self.cache.close()
+            except Exception:  # pragma: no cover
+                log.debug("closing the cache failed", exc_info=True)
+
+    # -- helpers ---------------------------------------------------------
+    def _count(self, key: str, n: int = 1) -> None:
+        with self._stats_lock:
+            self.stats[key] = self.stats.get(key, 0) + n
+
+    def _lock_for(self, table: dict, key: tuple) -> threading.Lock:
+        with self._locks_lock:
+            lock = table.get(key)
+            if lock is None:
+                lock = table[key] = threading.Lock()
+            return lock
+
+    def _wait_turn(self, url: str, interval: float) -> None:
+        """At most one request start per ``interval`` seconds per scheme+host+port, and none
+        before the time a Retry-After from that host named."""
+        key = _host_key(url)
+        with self._lock_for(self._host_locks, key):
+            # the strictest interval any source asked for this host holds for every request to it
+            # (a redirect or a retry from a laxer source must not speed the host up)
+            interval = self._interval[key] = max(interval, self._interval.get(key, 0.0))
+            last = self._last_start.get(key)
+            start = self._not_before.get(key, 0.0)
+            if last is not None and interval > 0:
+                start = max(start, last + interval)
+            delay = start - time.monotonic()
+            if delay > 0:
+                log.debug("politeness: waiting %.2fs for %s://%s:%d", delay, *key)
+                time.sleep(delay)
+            self._last_start[key] = time.monotonic()
+
+    def _host_asked_to_wait(self, key: tuple, wait: float) -> None:
+        with self._locks_lock:
+            until = time.monotonic() + wait
+            if until > self._not_before.get(key, 0.0):
+                self._not_before[key] = until
+
+    def _rate_limited_for(self, key: tuple) -> float:
+        """Seconds the host still asked us to wait (0 if none)."""
+        return max(0.0, self._not_before.get(key, 0.0) - time.monotonic())
+
+    def _error_text(self, exc: BaseException) -> str:
+        return error_text(exc, connect_timeout_s=self.connect_timeout_s, timeout_s=self.timeout_s)
+
+    _retryable = staticmethod(retryable)
+
+    def _build(self, url: str, resp, *, started: float, from_cache: bool,
+               error: str | None = None) -> Response:
+        headers = CaseInsensitiveDict(resp.headers)
+        content = resp.content or b""
+        ctype = headers.get("Content-Type")
+        if is_binary_type(ctype):
+            text, encoding = "", None
+        else:
+            text, encoding = decode_body(content, ctype)
+        status = resp.status_code
+        if error is None and status >= 400:
+            error = f"HTTP {status}"
+        return Response(url=url, final_url=resp.url or url, status=status, headers=headers,
+                        content=content, text=text, encoding=encoding,
+                        date=_http_date(headers.get("Date")), from_cache=from_cache,
+                        elapsed_s=time.monotonic() - started, error=error)
+
+    # -- the public call -------------------------------------------------
+    def get(self, url: str, *, rate_limit_s: float | None = None, expire_after: float | None = None,
+            headers: dict[str, str] | None = None) -> Response:
+        """GET ``url``; never raises for network/HTTP problems (see ``Response.error``)."""
+        interval = self.rate_limit_s if rate_limit_s is None else rate_limit_s
+        return self._fetch(url, interval=interval, expire_after=expire_after, headers=headers)
+
+    def _fetch(self, url: str, *, interval: float, expire_after: float | None,
+               headers: dict[str, str] | None, robots_fetch: bool = False) -> Response:
+        """One URL: cache, robots.txt, then the retry loop. ``robots_fetch``: this *is* the
+        robots.txt request (no robots check, its failures are not counted as errors)."""
+        started = time.monotonic()
+        count_error = (lambda: None) if robots_fetch else (lambda: self._count("errors"))
+        try:
+            parts = urlsplit(url)
+            scheme, valid = parts.scheme.lower(), bool(parts.hostname) and parts.port != 0
+        except ValueError:                      # bad port, unbalanced [ in the host...
+            scheme, valid = "http", False
+        if scheme not in ("http", "https") or not valid:
+            count_error()
+            err = "unsupported URL scheme" if scheme not in ("http", "https") else "invalid URL"
+            return Response(url=url, error=err)
+
+        if expire_after is None or expire_after < 0:
+            max_age = self.cache_expire_s
+        else:
+            max_age = float(expire_after)
+        try:
+            key = self._cache_key(url, headers)
+        except requests.exceptions.RequestException as exc:
+            count_error()
+            return Response(url=url, error=self._error_text(exc))
+        if key is not None and max_age > 0:
+            cached = self._cached(key, max_age)
+            if cached is not None:
+                self._count("cache_hits")
+                log.debug("cache hit %s", url)
+                return self._build(url, cached, started=started, from_cache=True)
+
+        # Redirects are followed here, hop by hop, not by requests: every hop waits its turn
+        # for its host, is checked against that host's robots.txt and may not leave http(s)
+        current, hops, history = url, 0, []
+        while True:
+            host = _host_key(current)
+            if host in self._down:
+                count_error()
+                return Response(url=url, error=f"{self._down[host]} (host unreachable earlier in this run; "
+                                               "not retried)", elapsed_s=time.monotonic() - started)
+            if self.respect_robots and not robots_fetch:
+                rules = self._robots_for(current, interval)
+                if rules is not None and not rules.can_fetch(current, self.robots_token):
+                    self._count("robots_blocked")
+                    log.info("disallowed by robots.txt: %s", current)
+                    err = "disallowed by robots.txt"
+                    if hops:
+                        err = f"redirected to {current}, {err}"
+                    return Response(url=url, error=err, robots_blocked=True,
+                                    elapsed_s=time.monotonic() - started)
+            got = self._attempts(url, current, interval=interval, headers=headers,
+                                 count_error=count_error, started=started)
+            if isinstance(got, Response):
+                return got
+            resp = got
+            target = self.session.get_redirect_target(resp)
+            if target is None:
+                break
+            if hops >= MAX_REDIRECTS:
+                count_error()
+                log.info("%s: too many redirects", url)
+                return Response(url=url, final_url=current, error="too many redirects",
+                                elapsed_s=time.monotonic() - started)
+            nxt = _redirect_url(resp.url or current, target)
+            try:
+                scheme, hostname = urlsplit(nxt).scheme.lower(), urlsplit(nxt).hostname
+            except ValueError:
+                scheme, hostname = "http", None
+            if scheme not in ("http", "https") or not hostname:
+                count_error()
+                err = f"redirect to unsupported URL scheme ({scheme or 'none'}:)" if scheme not in (
+                    "http", "https") else "redirect to an invalid URL"
+                log.info("%s: %s", url, err)
+                return Response(url=url, final_url=current, status=resp.status_code, error=err,
+                                elapsed_s=time.monotonic() - started)
+            history.append(resp)
+            hops += 1
+            current = nxt
+        resp.history = history
+
+        status = resp.status_code
+        result = self._build(url, resp, started=started, from_cache=False)
+        if result.error is not None:
+            count_error()
+            log.info("%s: %s", url, result.error)
+        if key is not None and (status == 200 or robots_fetch and status in (404, 410)):
+            # a missing robots.txt is an answer too ("allow all"): a re-run need not ask again
+            self._store(key, resp, max(self.cache_expire_s, max_age))
+        return result
+
+    def _attempts(self, url: str, current: str, *, interval: float, headers: dict[str, str] | None,
+                  count_error, started: float):
+        """One hop (``current``, asked for ``url``) with its retries: the last requests.Response,
+        or a Response carrying the error."""
+        host = _host_key(current)
+        timeout = (self.connect_timeout_s, self.timeout_s)
+        attempt = 0
+        while True:
+            owed = self._rate_limited_for(host)
+            if owed > self.max_retry_after_s:
+                count_error()
+                err = f"rate limited: Retry-After {owed:.0f} s exceeds cap (host asked earlier in this run; not asked)"
+                log.info("%s: %s", current, err)
+                return Response(url=url, error=err, elapsed_s=time.monotonic() - started)
+            self._wait_turn(current, interval)
+            self._count("requests")
+            log.debug("GET %s (attempt %d)", current, attempt + 1)
+            try:
+                resp = self.session.get(current, headers=headers, timeout=timeout, allow_redirects=False,
+                                        verify=True)
+            except _NETWORK_ERRORS as exc:
+                err = self._error_text(exc)
+                if attempt < self.retries and self._retryable(exc):
+                    delay = self.backoff_s * 2 ** attempt
+                    log.info("%s: %s; retry %d in %.2fs", current, err, attempt + 1, delay)
+                    self._count("retries")
+                    time.sleep(delay)
+                    attempt += 1
+                    continue
+                log.info("%s: %s", current, err)
+                count_error()
+                if err in _HOST_DOWN or err.startswith("connect timeout"):
+                    self._down[host] = err
+                return Response(url=url, final_url=current if current != url else None, error=err,
+                                elapsed_s=time.monotonic() - started)
+
+            status = resp.status_code
+            wait = None
+            if status in RETRY_AFTER_STATUSES:
+                wait = parse_retry_after(resp.headers.get("Retry-After"))
+                if wait is not None:
+                    self._host_asked_to_wait(host, wait)
+                    if wait > self.max_retry_after_s:
+                        err = f"rate limited: Retry-After {wait:.0f} s exceeds cap"
+                        log.info("%s: %s (%gs)", current, err, self.max_retry_after_s)
+                        count_error()
+                        return self._build(url, resp, started=started, from_cache=False, error=err)
+            if status in RETRY_STATUSES and attempt < self.retries:
+                delay = self.backoff_s * 2 ** attempt
+                if wait is not None:
+                    delay = max(delay, wait)
+                log.info("%s: HTTP %d; retry %d in %.2fs", current, status, attempt + 1, delay)
+                self._count("retries")
+                time.sleep(delay)
+                attempt += 1
+                continue
+            if status in RETRY_STATUSES and wait is not None:
+                count_error()
+                err = f"HTTP {status} (rate limited: Retry-After {wait:.0f} s, still refused after {attempt} retries)"
+                log.info("%s: %s", current, err)
+                return self._build(url, resp, started=started, from_cache=False, error=err)
+            return resp

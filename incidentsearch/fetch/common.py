@@ -1,0 +1,68 @@
+"""Constants and pure helpers of the fetch package: retry statuses, ``Retry-After`` and
+HTTP dates, the scheme+host+port key of a URL, redirect targets. No I/O."""
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+from requests.utils import requote_uri
+
+log = logging.getLogger("incidentsearch.fetch")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+MAX_REDIRECTS = 10
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value (delta-seconds or HTTP-date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def _host_key(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def _redirect_url(base: str, location: str) -> str:
+    """The absolute URL a Location header points to (as requests resolves it)."""
+    if location.startswith("//"):
+        location = f"{urlsplit(base).scheme}:{location}"
+    try:
+        if not urlsplit(location).netloc:
+            return urljoin(base, requote_uri(location))
+        return requote_uri(location)
+    except ValueError:
+        return ""
