@@ -14,14 +14,12 @@ lead. Network access (CC-NEWS listings and files over HTTP) goes through
 """
 from __future__ import annotations
 
-import bisect
 import glob
 import gzip
 import hashlib
 import io
 import json
 import os
-import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import dates, text
+from .archive_filter import Prefilter
 from .config import Glossary, Incident
 
 CC_NEWS_BASE = "https://data.commoncrawl.org"
@@ -108,216 +107,6 @@ def _outlet_of(url: str, hosts: dict[str, str]) -> str:
             return hosts[h]
         h = h.partition(".")[2]
     return host or "unknown"
-
-
-# ------------------------------------------------------------------ the prefilter
-def _needles(stem: str) -> list[bytes]:
-    """Byte strings a page shows when it has a word of this stem: the stem as a prefix, in
-    UTF-8 and windows-1251, lower-case, Capitalised and UPPER, with ё for е. Latin stems lose a final e/i/y
-    (Snowball writes "kozinki" for "Kozinky")."""
-    if stem.isascii():
-        s = stem.rstrip("eiy")
-        s = s if len(s) >= 3 else stem
-        return sorted({c.encode("ascii") for c in (s, s[:1].upper() + s[1:], s.upper())})
-    variants = {stem}
-    for i, ch in enumerate(stem):
-        if ch == "е" and len(variants) < 8:
-            variants |= {v[:i] + "ё" + v[i + 1:] for v in variants}
-    out = set()
-    for v in variants:
-        for c in (v, v[:1].upper() + v[1:], v.upper()):
-            out.add(c.encode("utf-8"))
-            try:
-                out.add(c.encode("cp1251"))
-            except UnicodeEncodeError:
-                pass
-    return sorted(out)
-
-
-_ASCII_WORD = [chr(b).isalnum() for b in range(128)]
-
-
-def _letter_before(hay: bytes, pos: int) -> bool:
-    """Is hay[pos] preceded by a letter or digit (ASCII, UTF-8 Cyrillic, windows-1251 Cyrillic)?
-    Lenient: other non-ASCII context counts as a boundary, so a doubtful page survives."""
-    if pos <= 0:
-        return False
-    b = hay[pos - 1]
-    if b < 0x80:
-        return _ASCII_WORD[b]
-    if b >= 0xC0:
-        return True                                        # a windows-1251 letter
-    return pos >= 2 and 0xD0 <= hay[pos - 2] <= 0xD3       # the 2nd byte of a UTF-8 Cyrillic letter
-
-
-def _letter_at(hay: bytes, pos: int) -> bool:
-    if pos >= len(hay):
-        return False
-    b = hay[pos]
-    return b >= 0xC0 or (b < 0x80 and _ASCII_WORD[b])
-
-
-class Prefilter:
-    """Does a page name any alias (place, actor, region, own event word) of the chosen incidents?
-
-    Every word of an alias is expanded, as the matcher does, with ``text.word_forms``
-    (inflected forms, Ukrainian, Latin spellings) to byte needles (:func:`_needles`). One Aho-Corasick DFA over bytes
-    (ahocorasick_rs: Rust's aho-corasick; about 8x pyahocorasick here) holds the needles of
-    every alias word and reports where each starts a word; an alias is present when its
-    longest word is, with each other word starting within ``NEAR`` bytes of it (a headline's
-    or lead's reach). A page passes when some alias is present so: a necessary condition for
-    the matcher to accept, as the headline and lead are in the page: identity needs an own
-    place or actor, or two of a region, a shared actor, an own event word, a figure and the
-    date. (Only a figure with the date is left out: numbers are in every page.)"""
-
-    def __init__(self, phrases):
-        """``phrases``: per alias, one set of stems per word (``text.phrase_forms``)."""
-        found: list[list[tuple[tuple[bytes, ...], bool]]] = []
-        tiny: set[tuple[bytes, ...]] = set()                 # words with a needle of 3 bytes or fewer
-        for forms in phrases:
-            words = []
-            for stems in forms:
-                needles = {n for st in stems for n in _needles(st)}
-                if needles:     # an acronym alone (РДК, RVC) must be a whole word
-                    words.append((tuple(sorted(needles)), len(forms) == 1 and max(map(len, stems)) <= 3))
-                    if min(map(len, needles)) <= 3:
-                        tiny.add(words[-1][0])
-            if words and words not in found:
-                found.append(words)
-        # one DFA over the needles of every word; a word is its set of needles, shared by aliases
-        word_ids: dict[tuple[bytes, ...], int] = {}
-        self.short: list[bool] = []
-        self.alias_words: list[tuple[int, ...]] = []    # alias -> its word ids, the rarest first
-        for words in found:
-            for needles, short in words:
-                if needles not in word_ids:
-                    word_ids[needles] = len(self.short)
-                    self.short.append(short)
-        for words in found:
-            ids = {word_ids[n]: min(map(len, n)) for n, _ in words}
-            self.alias_words.append(tuple(sorted(ids, key=lambda w: -ids[w])))
-        self.by_first: dict[int, list[int]] = {}        # word id -> aliases it is the first word of
-        for aid, ws in enumerate(self.alias_words):
-            self.by_first.setdefault(ws[0], []).append(aid)
-        # short words ("pro", "of", "из") of longer aliases are not in the DFA (they would match
-        # everywhere); they are looked for near the alias's other words only
-        firsts = {ws[0] for ws in self.alias_words}
-        self.lazy = {w: (n, False) for n, w in word_ids.items() if w not in firsts and n in tiny}
-        self.dfa = _Dfa({n: w for n, w in word_ids.items() if w not in self.lazy})
-
-    def __call__(self, hay: bytes) -> bool:
-        """One pass of the DFA collects where each word starts; then the aliases are checked."""
-        if self.dfa.automaton is None:
-            return False
-        at: dict[int, list[int]] = {}                     # word id -> where it starts a word
-        short, words = self.short, self.dfa.words
-        view = memoryview(hay)
-        for lo, hi in _text_spans(hay):
-            for idx, start, end in self.dfa.find(view[lo:hi]) if hi > lo else ():
-                start, end = start + lo, end + lo
-                if _letter_before(hay, start):
-                    continue
-                for wid in words[idx]:
-                    if not (short[wid] and _letter_at(hay, end)):
-                        at.setdefault(wid, []).append(start)
-        ordered: set[int] = set()
-        for wid in at:
-            for aid in self.by_first.get(wid, ()):
-                ws = self.alias_words[aid]
-                if len(ws) == 1:
-                    return True
-                rest = [o for o in ws[1:] if o not in self.lazy]
-                if not all(o in at for o in rest):
-                    continue
-                for o in rest:
-                    if o not in ordered:
-                        at[o].sort()
-                        ordered.add(o)
-                lazy = [self.lazy[o] for o in ws[1:] if o in self.lazy]
-                for p in at[wid]:
-                    if all(_near(at[o], p) for o in rest) and all(
-                            _word_in(hay, n, whole, p - NEAR, p + NEAR) for n, whole in lazy):
-                        return True
-        return False
-
-    @classmethod
-    def for_incidents(cls, matcher, chosen) -> Prefilter:
-        """The aliases the matcher indexes for the chosen incidents: own and shared places,
-        regions, own and shared actors, and the event words only one incident has (a page
-        naming none of these cannot be accepted, but for a figure with a date)."""
-        phrases = []
-        for ix in matcher._index:                 # match.py's per-incident index (its aliases)
-            if ix.incident.id not in chosen:
-                continue
-            for group in (ix.places, ix.regions, ix.actors, ix.shared_actors):
-                phrases += [a.words for a in group]
-            phrases += [a.words for a in ix.terms if a.label in ix.own_terms]
-        return cls(phrases)
-
-    @classmethod
-    def for_aliases(cls, aliases: list[str]) -> Prefilter:
-        return cls([text.phrase_forms(a) for a in aliases])
-
-
-_SKIP = re.compile(rb"<(script|style)[\s>]", re.IGNORECASE)
-
-
-def _text_spans(hay: bytes):
-    """(lo, hi) of the page outside <script> and <style>: half a news page's bytes, and
-    nothing the matcher reads (the title, og:title and text come from elsewhere)."""
-    pos, n = 0, len(hay)
-    while pos < n:
-        m = _SKIP.search(hay, pos)
-        if m is None:
-            yield pos, n
-            return
-        yield pos, m.start()
-        tag = m.group(1)
-        end = hay.find(b"</" + tag, m.end())
-        if end < 0:
-            end = hay.find(b"</" + tag.swapcase(), m.end())
-        if end < 0:
-            return
-        pos = end
-
-
-NEAR = 400      # bytes either side of an alias's first word in which its other words must start
-
-
-def _word_in(hay: bytes, needles, whole: bool, lo: int, hi: int) -> bool:
-    """Does a needle start a word (and end one, if ``whole``) in hay[lo:hi]?"""
-    lo = max(lo, 0)
-    for x in needles:
-        i = hay.find(x, lo, hi + len(x))
-        while i >= 0:
-            if not _letter_before(hay, i) and not (whole and _letter_at(hay, i + len(x))):
-                return True
-            i = hay.find(x, i + 1, hi + len(x))
-    return False
-
-
-def _near(positions: list[int], p: int) -> bool:
-    i = bisect.bisect_left(positions, p - NEAR)
-    return i < len(positions) and positions[i] <= p + NEAR
-
-
-class _Dfa:
-    """An Aho-Corasick DFA over byte needles, each naming the word ids it stands for."""
-
-    def __init__(self, words: dict[tuple[bytes, ...], int]):
-        import ahocorasick_rs
-
-        of: dict[bytes, set[int]] = {}
-        for needles, wid in words.items():
-            for n in needles:
-                of.setdefault(n, set()).add(wid)
-        self.keys = list(of)
-        self.words = [tuple(of[n]) for n in self.keys]
-        self.automaton = ahocorasick_rs.BytesAhoCorasick(
-            self.keys, implementation=ahocorasick_rs.Implementation.DFA) if self.keys else None
-
-    def find(self, hay: bytes):
-        return self.automaton.find_matches_as_indexes(hay, overlapping=True) if self.automaton else ()
 
 
 # ------------------------------------------------------------------ one file
@@ -449,8 +238,8 @@ def scan_file(loc: str, spec: ScanSpec) -> dict:
                 continue
             counts["html"] += 1
             counts["html_bytes"] += len(body)
-            if not pre(body):
-                continue
+            if not pre(body) and not pre((rec.rec_headers.get_header("WARC-Target-URI") or "").encode()):
+                continue                               # the URL's slug is evidence too, as in a live run
             counts["survivors"] += 1
             found = _score(rec, body, ctype, crawled, loc, it, spec, matcher, windows)
             if found:
@@ -483,16 +272,16 @@ def _score(rec, body: bytes, ctype, crawled, loc, it, spec: ScanSpec, matcher, w
     url = rec.rec_headers.get_header("WARC-Target-URI") or ""
     html = decode_body(body, ctype)[0]
     span = (min(w[0] for w in windows.values()), max(w[1] for w in windows.values()))
-    art = extract(html, url, relative_base=crawled, window=span)
+    art = extract(html, url, relative_base=crawled, window=span, fast=True)
     if not art.title:
         return []
     lang = art.lang if art.lang in ("ru", "en", "uk") else text.script_lang(art.title)
     published = art.published
     how = "title"
-    matches = [m for m in matcher.best(art.title, published=published, lang=lang) if m.incident in windows]
+    matches = [m for m in matcher.best(art.title, published=published, lang=lang, url=url) if m.incident in windows]
     if not matches and art.lead:
         how = "lead"
-        matches = [m for m in matcher.best_article(art.title, art.lead, published=published, lang=lang)
+        matches = [m for m in matcher.best_article(art.title, art.lead, published=published, lang=lang, url=url)
                    if m.incident in windows]
     if published is None and crawled is not None:   # undated: it existed when crawled
         matches = [m for m in matches if crawled.date() >= windows[m.incident][0]]

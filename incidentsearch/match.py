@@ -151,6 +151,18 @@ class Matcher:
                 out.setdefault(t, f"event:{ev}={t}")
         return list(out.items())
 
+    def alias_forms(self, chosen) -> list[tuple[frozenset[str], ...]]:
+        """Per alias indexed for the ``chosen`` incident ids, one set of acceptable stems per
+        word: own and shared places, regions, own and shared actors, and the event words only
+        one incident has (the archive's prefilter looks for these in raw pages)."""
+        out = []
+        for ix in self._index:
+            if ix.incident.id in chosen:
+                for group in (ix.places, ix.regions, ix.actors, ix.shared_actors):
+                    out += [a.words for a in group]
+                out += [a.words for a in ix.terms if a.label in ix.own_terms]
+        return out
+
     @property
     def incidents(self) -> list[Incident]:
         return [ix.incident for ix in self._index]

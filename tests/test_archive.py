@@ -322,3 +322,27 @@ def test_cc_news_listing_and_streaming_from_a_local_server(httpserver, tmp_path,
     assert {"/crawl-data/CC-NEWS/2023/06/warc.paths.gz", "/crawl-data/CC-NEWS/2023/07/warc.paths.gz"} <= asked
     ua = {r.headers.get("User-Agent") for r, _ in httpserver.log}
     assert all(u and u.startswith("incidentsearch") for u in ua)
+
+
+def test_both_prefilter_engines_agree_on_every_page(monkeypatch):
+    """Hyperscan where its wheel installs, the Aho-Corasick DFA elsewhere: the same verdict on
+    every real fixture page and every dev headline page (with windows-1251 and UPPER copies)."""
+    from incidentsearch import archive_filter
+    from incidentsearch.match import Matcher
+
+    matcher = Matcher.from_folder(QUERIES)
+    chosen = {i.id for i in matcher.incidents}
+    if archive_filter._hs is None:
+        pytest.skip("hyperscan is not installed here: only the fallback engine can run")
+    fast = archive_filter.Prefilter.for_incidents(matcher, chosen)
+    monkeypatch.setattr(archive_filter, "_hs", None)
+    fallback = archive_filter.Prefilter.for_incidents(matcher, chosen)
+    assert type(fast._scan).__name__ == "_Hyperscan" and type(fallback._scan).__name__ == "_AhoCorasick"
+    pages = [body for _, body, _ in fixture_pages(60)]
+    pages += [body for k, r in enumerate(headline_rows(n_per_incident=20, n_none=20))
+              for _, body, _ in [headline_page(r, k)]]
+    pages += [p.decode("utf-8", "replace").upper().encode("utf-8") for p in pages[:20]]
+    pages += [p.decode("utf-8", "replace").encode("cp1251", "replace") for p in pages[-40:]]
+    verdicts = [(fast(p), fallback(p)) for p in pages]
+    assert all(a == b for a, b in verdicts), [n for n, (a, b) in enumerate(verdicts) if a != b]
+    assert 0 < sum(a for a, _ in verdicts) < len(pages)      # some pages pass, some do not
