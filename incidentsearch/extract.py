@@ -1,4 +1,4 @@
-"""Article extraction, pure: trafilatura's ``bare_extraction`` on HTML fetch.py already
+"""Article extraction, pure: trafilatura's ``bare_extraction`` on HTML the fetch package already
 fetched (its own fetchers would bypass our cache and politeness), reduced to an
 ``Article``. Dates: the URL path ("url"; a meta datetime on that day is kept); JSON-LD /
 meta tags / <time datetime> / trafilatura ("meta"); an agency dateline ("МОСКВА, 29 июня.

@@ -12,11 +12,11 @@ from typing import Any, Mapping
 
 @dataclass(frozen=True)
 class Response:
-    """One HTTP exchange as fetch.py saw it.
+    """One HTTP exchange as the fetch package saw it.
 
     ``error`` is None when a body arrived (whatever the status); otherwise a
     one-line reason ("timeout after 20s", "disallowed by robots.txt", ...).
-    ``text`` is the body decoded with the charset fetch.py settled on
+    ``text`` is the body decoded with the charset the fetch package settled on
     (``encoding``); parsers that want bytes (XML, feeds) use ``content``.
     """
 

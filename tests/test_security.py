@@ -46,6 +46,30 @@ def test_tls_verification_is_never_turned_off():
                 raise AssertionError(f"{path}: session.verify assigned")
 
 
+NETWORK_ROOTS = {"requests", "requests_cache", "urllib3", "socket", "ssl", "aiohttp", "httpx"}
+NETWORK_MODULES = {"http.client", "urllib.request"}
+
+
+def test_only_the_fetch_package_touches_the_network():
+    """DESIGN's rule: network code lives in incidentsearch/fetch/ only; parsers, the matcher, the
+    archive scan and everything else get bytes from it. Every import is checked, lazy ones too."""
+    fetch = PACKAGE / "fetch"
+    offenders = []
+    for path, src in SOURCES.items():
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            else:
+                continue
+            if any(n in NETWORK_MODULES or n.split(".")[0] in NETWORK_ROOTS for n in names) \
+                    and fetch not in path.parents:
+                offenders.append((path.relative_to(PACKAGE).as_posix(), node.lineno, names[0]))
+    assert offenders == []
+    assert any(fetch in p.parents for p in SOURCES), "the fetch package exists"
+
+
 def test_no_outlet_content_is_executed():
     for name in ("eval", "exec", "compile", "__import__"):
         assert [c for c in calls(name) if not isinstance(c[2].func, ast.Attribute)] == [], name

@@ -166,7 +166,7 @@ def xml_bytes(response, data: bytes | None = None) -> bytes:
 
     Self-describing bodies (BOM, encoding declared in the prolog, valid UTF-8) are
     passed through. An undeclared non-UTF-8 body (undeclared Latin-1, windows-1251)
-    would be mis-read by an XML parser, so the text fetch.py decoded is used instead,
+    would be mis-read by an XML parser, so the text the fetch package decoded is used instead,
     re-encoded as UTF-8.
     """
     if data is None:
@@ -218,7 +218,7 @@ def _single_byte_label(label: str) -> bool:
 
 
 def body_text(response) -> str:
-    """The body as text: fetch.py's decoding if any, else UTF-8 (BOM dropped, errors replaced)."""
+    """The body as text: the fetch package's decoding if any, else UTF-8 (BOM dropped, errors replaced)."""
     if response.text:
         return response.text.lstrip("\ufeff")
     return (response.content or b"").decode("utf-8-sig", "replace")

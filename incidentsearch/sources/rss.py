@@ -15,7 +15,7 @@ feedparser traps handled here:
   or UTF-8 declared as such with ``Content-Type: application/xml; charset=utf-8``;
   ``Content-Location`` is the base for relative links.
 - An undeclared non-UTF-8 body would be read as windows-1252; then the text
-  fetch.py decoded is used instead (see ``_common.xml_bytes``).
+  the fetch package decoded is used instead (see ``_common.xml_bytes``).
 """
 from __future__ import annotations
 
