@@ -150,12 +150,13 @@ def _save_article(folder: IncidentFolder, hit: dict, art: dict) -> dict:
 def run_archive(incidents: list[Incident], chosen: list[Incident], spec: ScanSpec,
                 files: list[tuple[str, int | None]], opts: ArchiveOptions) -> ArchiveOutcome:
     from .match import Matcher
-    from .runner import finish_folder, read_articles, second_pass
+    from .runner import finish_folder, read_articles, second_pass, start_record
 
     started = datetime.now(UTC)
     store = Store(opts.results, datetime.now().date().isoformat())
     for inc in chosen:
-        store.folder(inc.id)
+        store.folder(inc.id).write_run(start_record(inc, opts.argv, started, *(spec.window or (None, None))),
+                                       running=True)
     locs = [loc for loc, _ in files]
     workers = opts.workers or os.cpu_count() or 1
     progress = _Progress(files, 1 if opts.scheduler else workers, opts.progress)

@@ -70,7 +70,7 @@ def execute(outlets: OutletsFile, incidents: list[Incident], chosen: list[Incide
     started = datetime.now(timezone.utc)
     store = Store(opts.results, datetime.now().date().isoformat())
     for inc in chosen:          # every chosen incident gets its folder and run.json, hits or not
-        store.folder(inc.id)
+        store.folder(inc.id).write_run(start_record(inc, opts.argv, started, opts.since, opts.until), running=True)
     recorders = _recorders(opts, store, chosen, outlets.defaults.user_agent, started.isoformat(timespec="seconds"))
     run = Run(outlets, chosen, fetcher=fetcher, store=store, matcher=matcher, recorders=recorders,
               on_hit=lambda h: log.info("hit %s %s: %s", h["incident"], h["outlet"], h["title"]))
@@ -111,6 +111,13 @@ def execute(outlets: OutletsFile, incidents: list[Incident], chosen: list[Incide
         folder.write_run(record)
         finish_folder(folder, inc, record)
     return Outcome(store, run, code, interrupted, captured)
+
+
+def start_record(inc: Incident, argv: list[str], started: datetime, since: date | None, until: date | None) -> dict:
+    """run.json while a run is under way: what it is, and that it has not ended."""
+    return {"version": __version__, "arguments": argv, "started": started.isoformat(timespec="seconds"),
+            "ended": None, "exit_code": None,
+            "incident": {"id": inc.id, "since": str(since or inc.since), "until": str(until or inc.until)}}
 
 
 # ------------------------------------------------------------------ articles

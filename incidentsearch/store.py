@@ -214,17 +214,29 @@ class IncidentFolder:
             w.writerow({k: ("; ".join(map(str, v)) if isinstance(v, list) else v) for k, v in r.items()})
         atomic_write(self.path / "hits.csv", buf.getvalue())
 
-    def write_run(self, record: dict) -> None:
+    def write_run(self, record: dict, *, running: bool = False) -> None:
+        """run.json: this run's record on top, earlier runs of the day under ``history``.
+
+        ``running``: the marker a run writes when it starts (``"running": true``, no end, no
+        exit code); its final record replaces it. A marker that a later run finds still there
+        is a run that never finished (killed, or the machine went down): it goes to the
+        history with ``"killed": true``, so an interrupted run is never invisible."""
         path = self.path / "run.json"
         history = []
         if path.exists():
             try:
                 old = json.loads(path.read_text(encoding="utf-8"))
                 history = old.pop("history", [])
-                history.append({k: old.get(k) for k in ("started", "ended", "exit_code", "hits_new", "arguments")})
-            except (ValueError, OSError):
+                if not (old.get("running") and old.get("started") == record.get("started")):
+                    entry = {k: old.get(k) for k in ("started", "ended", "exit_code", "hits_new", "arguments")}
+                    if old.get("running"):
+                        entry["killed"] = True
+                    history.append(entry)
+            except (ValueError, OSError, AttributeError):
                 log.warning("%s: unreadable; starting its history afresh", path)
         record = dict(record, history=history)
+        if running:
+            record["running"] = True
         atomic_write(path, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
 
 

@@ -376,6 +376,9 @@ def test_kill_in_article_stage_with_torn_tails_resumes_without_capturing_twice(t
 
     killed_run(tmp_path, outlets, guarded_env, until=lambda: articles_on_disk() >= 3)
     day = day_of(tmp_path)
+    for f in day.iterdir():                     # the killed run is visible: started, never ended
+        marker = json.loads((f / "run.json").read_text(encoding="utf-8"))
+        assert marker["running"] is True and marker["exit_code"] is None and marker["ended"] is None
     before = snapshot(day)
     captured = {name: s["articles"] for name, s in before.items()}
     assert 3 <= sum(map(len, captured.values())), "the kill must land in the article stage"
@@ -414,6 +417,10 @@ def test_kill_in_article_stage_with_torn_tails_resumes_without_capturing_twice(t
         assert rec["articles_new"] == len(missing), name
     # each hit without a whole record was fetched exactly once; none captured before was fetched again
     assert sorted(fetched) == sorted(expected_fetches)
+    for name in before:                         # ... and stays in the history as killed
+        rec = json.loads((day / name / "run.json").read_text(encoding="utf-8"))
+        assert "running" not in rec and rec["exit_code"] == 0
+        assert [h.get("killed") for h in rec["history"]] == [True] and rec["history"][0]["exit_code"] is None
     with warc.open("rb") as fh:
         assert [r.rec_type for r in ArchiveIterator(fh)].count("warcinfo") == 2   # the killed run's and this one's
     assert not any(h["url"].endswith("?torn=1") for h in read_hits(folder / "hits.jsonl"))

@@ -65,6 +65,21 @@ def test_run_json_keeps_history(tmp_path):
     assert not [p for p in f.path.iterdir() if p.name.startswith(".")], "temp files left behind"
 
 
+def test_a_run_marks_itself_running_and_a_killed_one_stays_in_the_history(tmp_path):
+    folder = Store(tmp_path, "2023-05-22").folder("grayvoron-2023")
+    folder.write_run({"started": "T1", "ended": None, "exit_code": None}, running=True)
+    folder.write_run({"started": "T1", "ended": "T1e", "exit_code": 0, "hits_new": 2})   # replaces its marker
+    rec = json.loads((folder.path / "run.json").read_text())
+    assert "running" not in rec and rec["history"] == []
+    folder.write_run({"started": "T2", "ended": None, "exit_code": None}, running=True)  # then killed
+    folder.write_run({"started": "T3", "ended": None, "exit_code": None}, running=True)
+    folder.write_run({"started": "T3", "ended": "T3e", "exit_code": 1, "hits_new": 0})
+    rec = json.loads((folder.path / "run.json").read_text())
+    assert rec["started"] == "T3" and rec["exit_code"] == 1 and "running" not in rec
+    assert [(h["started"], h["exit_code"], h.get("killed")) for h in rec["history"]] == \
+        [("T1", 0, None), ("T2", None, True)]
+
+
 def test_canonical_url():
     assert canonical_url("HTTP://WWW.Lenta.RU:80/news/2023/05/22/x/?utm_medium=rss&b=2&a=1#c") == \
         "https://lenta.ru/news/2023/05/22/x?a=1&b=2"
