@@ -68,7 +68,7 @@ class _Progress:
         if not self.enabled:
             return
         dt = max(time.monotonic() - self.t0, 1e-9)
-        of = f" of {self.total_bytes / 1e6:,.0f}" if self.total_bytes else ""
+        of = f" of {self.total_bytes / 1e6:,.1f}" if self.total_bytes else ""
         rate = self.bytes / 1e6 / dt
         err = f"  ERROR {res['file']}: {res['error']}" if res.get("error") else ""
         print(f"archive: {self.files}/{self.total_files} files, {self.bytes / 1e6:,.1f}{of} MB, "
