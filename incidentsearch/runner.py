@@ -135,8 +135,8 @@ def capture_articles(folder: IncidentFolder, inc: Incident, fetcher, matcher: Ma
     n = 0
     with (folder.path / "articles.jsonl").open("a", encoding="utf-8") as out:
         for rec in read_hits(folder.pending):      # undated headlines first: their pages decide
-            if rec.get("url") in done:
-                continue
+            if rec.get("url") in done or canonical_url(rec.get("url") or "") in folder.keys:
+                continue                            # read already, or a hit since (another source dated it)
             art = capture(rec, fetcher, folder.path, window=window)
             art["match"] = decide_pending(folder, rec, art, inc, matcher)
             out.write(json.dumps(art, ensure_ascii=False) + "\n")
