@@ -12,13 +12,11 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
-from urllib.parse import unquote
 
-from . import __version__
+from . import __version__, console
 from .config import ConfigError, load_all, load_glossary
 from .match import Matcher
-from .pipeline import Run, plan
-from .store import Store
+from .pipeline import plan
 
 EXIT_OK, EXIT_SOURCES_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -231,7 +229,7 @@ def _archive(args, argv, outlets, incidents, chosen) -> int:
                           outlets_file=str(args.outlets), workers=args.workers, scheduler=args.scheduler,
                           progress=not args.quiet)
     out = run_archive(incidents, chosen, spec, files, opts)
-    _summary(out.store, chosen, None, {i.id: out.store.folder(i.id).new for i in chosen})
+    console.summary(out.store, chosen, None, {i.id: out.store.folder(i.id).new for i in chosen})
     t = out.totals
     print(f"archive: {len(files)} files, {t['bytes'] / 1e6:,.1f} MB, {t['records']} records, {t['html']} HTML, "
           f"{t['survivors']} past the prefilter, {t['hits']} hits; skipped: {t['skipped_non_html']} non-HTML, "
@@ -331,7 +329,7 @@ def _run(args, argv, outlets, incidents, chosen, tasks, *, fetcher=None) -> int:
     opts = Options(results=args.results, argv=argv, outlets_file=str(args.outlets), since=args.since,
                    until=args.until, outlet_ids=set(args.outlet) or None, articles=not args.no_articles,
                    record=not replaying, configs={} if replaying else _configs(args))
-    progress = _progress(args, tasks)
+    progress = console.progress(args, tasks)
     opts.on_done = progress.advance if progress else None
     try:
         if progress:
@@ -341,41 +339,8 @@ def _run(args, argv, outlets, incidents, chosen, tasks, *, fetcher=None) -> int:
         if progress:
             progress.stop()
         fetcher.close()
-    _summary(out.store, chosen, out.run, out.articles)
+    console.summary(out.store, chosen, out.run, out.articles)
     return out.code
-
-
-class _Progress:
-    """On a terminal: one rich progress bar per outlet (its requests planned and done) on stderr."""
-
-    def __init__(self, tasks):
-        from collections import Counter
-
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        per_outlet = Counter(t.outlet.id for t in tasks)
-        self.bars = Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-        self.ids = {o: self.bars.add_task(o, total=n) for o, n in per_outlet.most_common()}
-
-    def start(self):
-        self.bars.start()
-
-    def stop(self):
-        self.bars.stop()
-
-    def advance(self, task) -> None:
-        self.bars.advance(self.ids[task.outlet.id])
-
-
-def _progress(args, tasks):
-    if args.quiet or args.verbose or not sys.stderr.isatty() or not tasks:
-        return None
-    try:
-        return _Progress(tasks)
-    except ImportError:
-        return None
 
 
 def _replay(args, argv) -> int:
@@ -416,34 +381,3 @@ def _replay(args, argv) -> int:
         print(f"replaying {len(rec.responses)} recorded responses from "
               f"{', '.join(str(p) for p in args.replay)}; no network", file=sys.stderr)
         return _run(args, argv, outlets, incidents, chosen, tasks, fetcher=rec)
-
-
-def _summary(store: Store, chosen, run: Run | None, articles: dict[str, int]) -> None:
-    """Per incident: hits new and in all, by language and outlet; then the failures."""
-    from collections import Counter
-
-    from .store import read_hits
-
-    print(f"{store.root}/")
-    for inc in chosen:
-        f = store.folder(inc.id)
-        hits = read_hits(f.jsonl)
-        langs = Counter(h.get("lang") or "?" for h in hits)
-        outlets = Counter(h["outlet"] for h in hits)
-        print(f"  {inc.id:<24} {f.new:>5} new hits, {len(hits)} in all, {articles.get(inc.id, 0)} articles captured"
-              f"   report: {f.path / 'report.html'}")
-        if hits:
-            print("    by language: " + ", ".join(f"{k} {v}" for k, v in langs.most_common()))
-            print("    by outlet:   " + ", ".join(f"{k} {v}" for k, v in outlets.most_common(8))
-                  + (f", +{len(outlets) - 8} more" if len(outlets) > 8 else ""))
-    if run is None:                  # an archive scan: no sources
-        return
-    stats = list(run.stats.values())
-    ok = sum(s.status == "ok" for s in stats)
-    print(f"sources: {ok} ok, {len(stats) - ok} failed")
-    for s in stats:
-        if s.status != "ok":
-            print(f"  {s.status.upper()} {s.outlet}[{s.index}] {s.kind}: {unquote(s.errors[0])}"
-                  + (f" (+{len(s.errors) - 1} more)" if len(s.errors) > 1 else ""))
-        if s.capped:
-            print(f"  CAPPED {s.outlet}[{s.index}] {s.kind}: more results than the page limit allowed")

@@ -1,0 +1,77 @@
+"""What a run prints on the terminal: progress bars while it runs, a summary when it ends.
+
+Output only: nothing here decides, fetches or writes a file.
+"""
+from __future__ import annotations
+
+import sys
+from urllib.parse import unquote
+
+from .pipeline import Run
+from .store import Store
+
+
+class Bars:
+    """On a terminal: one rich progress bar per outlet (its requests planned and done) on stderr."""
+
+    def __init__(self, tasks):
+        from collections import Counter
+
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        per_outlet = Counter(t.outlet.id for t in tasks)
+        self.bars = Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
+                             TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        self.ids = {o: self.bars.add_task(o, total=n) for o, n in per_outlet.most_common()}
+
+    def start(self):
+        self.bars.start()
+
+    def stop(self):
+        self.bars.stop()
+
+    def advance(self, task) -> None:
+        self.bars.advance(self.ids[task.outlet.id])
+
+
+def progress(args, tasks):
+    """Bars on a terminal, unless asked to be quiet or verbose; None elsewhere."""
+    if args.quiet or args.verbose or not sys.stderr.isatty() or not tasks:
+        return None
+    try:
+        return Bars(tasks)
+    except ImportError:
+        return None
+
+
+
+def summary(store: Store, chosen, run: Run | None, articles: dict[str, int]) -> None:
+    """Per incident: hits new and in all, by language and outlet; then the failures."""
+    from collections import Counter
+
+    from .store import read_hits
+
+    print(f"{store.root}/")
+    for inc in chosen:
+        f = store.folder(inc.id)
+        hits = read_hits(f.jsonl)
+        langs = Counter(h.get("lang") or "?" for h in hits)
+        outlets = Counter(h["outlet"] for h in hits)
+        print(f"  {inc.id:<24} {f.new:>5} new hits, {len(hits)} in all, {articles.get(inc.id, 0)} articles captured"
+              f"   report: {f.path / 'report.html'}")
+        if hits:
+            print("    by language: " + ", ".join(f"{k} {v}" for k, v in langs.most_common()))
+            print("    by outlet:   " + ", ".join(f"{k} {v}" for k, v in outlets.most_common(8))
+                  + (f", +{len(outlets) - 8} more" if len(outlets) > 8 else ""))
+    if run is None:                  # an archive scan: no sources
+        return
+    stats = list(run.stats.values())
+    ok = sum(s.status == "ok" for s in stats)
+    print(f"sources: {ok} ok, {len(stats) - ok} failed")
+    for s in stats:
+        if s.status != "ok":
+            print(f"  {s.status.upper()} {s.outlet}[{s.index}] {s.kind}: {unquote(s.errors[0])}"
+                  + (f" (+{len(s.errors) - 1} more)" if len(s.errors) > 1 else ""))
+        if s.capped:
+            print(f"  CAPPED {s.outlet}[{s.index}] {s.kind}: more results than the page limit allowed")
