@@ -35,7 +35,7 @@ GOOGLE_NEWS_HOSTS = {"news.google.com"}
 def article_name(url: str) -> str:
     """The file stem of a hit's saved page: 20 hex chars of sha1(canonical URL); never URL text."""
     try:
-        from .dedup import canonical_url
+        from .urls import canonical_url
         key = canonical_url(url)
     except Exception:
         key = url or ""

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from . import dates, sources, text
 from .config import Incident, Outlet, OutletsFile, date_step
-from .dedup import canonical_url
+from .urls import canonical_url
 from .match import Matcher
 from .models import Candidate, Parsed, Response
 from .store import Store

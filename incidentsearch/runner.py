@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import __version__, dates
 from .config import Incident, OutletsFile
-from .dedup import canonical_url
+from .urls import canonical_url
 from .match import Matcher
 from .pipeline import Run, Task
 from .store import IncidentFolder, Store, atomic_write, read_hits

@@ -27,7 +27,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .dedup import canonical_url
+from .urls import canonical_url
 
 log = logging.getLogger("incidentsearch.store")
 
