@@ -11,20 +11,13 @@ a link only when it is http(s) or a saved copy under ``articles/``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter, defaultdict
-from html import escape
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from . import __version__
+from .report_parts import (_as_date, _e, _get, _lang, _lang_label, _lang_order, _link, _shown_date, _texts,
+                           _timeline, safe_href)
 from .store import atomic_write
-
-LANG_COLOURS = {"ru": "#3a6ea5", "en": "#d9822b", "uk": "#4a9a5c"}
-OTHER_COLOUR = "#8c8c8c"
-LANG_NAMES = {"ru": "Russian", "en": "English", "uk": "Ukrainian"}
-_ARTICLE_PATH = re.compile(r"articles/(?:[A-Za-z0-9_][A-Za-z0-9._-]*/)*[A-Za-z0-9_][A-Za-z0-9._-]*")
-_LANG_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
 
 CSS = """
 :root{--fg:#1d1d1f;--muted:#5f6368;--line:#d9dce1;--bg2:#f5f6f8;--accent:#3a6ea5}*{box-sizing:border-box}
@@ -62,98 +55,6 @@ footer{margin-top:40px;font-size:.8em;color:var(--muted)}
 """
 
 
-def _e(value) -> str:
-    return escape("" if value is None else str(value), quote=True)
-
-
-def safe_href(url) -> str | None:
-    """The escaped href for an http(s) URL or a saved copy under articles/; None otherwise."""
-    if not isinstance(url, str) or not url or url != url.strip() or any(ord(c) < 0x21 or c == "\x7f" for c in url):
-        return None
-    if _ARTICLE_PATH.fullmatch(url) and "/../" not in f"/{url}/":
-        return _e(url)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() in ("http", "https") and parts.netloc:
-        return _e(url)
-    return None
-
-
-def _link(url, text: str, *, cls: str = "", lang: str | None = None, external: bool = True) -> str:
-    """``text`` (already escaped) as a link to url when the URL is safe, as plain text otherwise."""
-    attrs = f' class="{cls}"' if cls else ""
-    if lang:
-        attrs += f' lang="{lang}"'
-    href = safe_href(url)
-    if href is None:
-        return f"<span{attrs}>{text}</span>"
-    rel = ' rel="noopener noreferrer nofollow"' if external else ""
-    return f'<a href="{href}"{attrs}{rel}>{text}</a>'
-
-
-def _get(obj, name, default=None):
-    if obj is None:
-        return default
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def _texts(obj) -> dict[str, list[str]]:
-    """A Texts model or a dict of lists, per language."""
-    out = {}
-    for lang in ("en", "ru", "uk"):
-        vals = _get(obj, lang) or []
-        if isinstance(vals, str):
-            vals = [vals]
-        if vals:
-            out[lang] = [str(v) for v in vals]
-    return out
-
-
-def _as_date(value) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def _lang(hit) -> str:
-    code = str(hit.get("lang") or "").strip().lower()
-    return code if _LANG_CODE.fullmatch(code) else ""
-
-
-def _shown_date(published) -> str:
-    day = _as_date(published)
-    if day is None:
-        return ""
-    time = published[11:16] if isinstance(published, str) and len(published) >= 16 else ""
-    return day.isoformat() + (f" {time}" if re.fullmatch(r"\d\d:\d\d", time) else "")
-
-
-def _colour(lang: str) -> str:
-    return LANG_COLOURS.get(lang, OTHER_COLOUR)
-
-
-def _lang_order(counts: Counter) -> list[str]:
-    known = [lg for lg in LANG_COLOURS if lg in counts]
-    return known + sorted(lg for lg in counts if lg not in LANG_COLOURS)
-
-
-def _lang_label(lang: str) -> str:
-    return LANG_NAMES.get(lang, lang or "unknown")
-
-
-# ---------------------------------------------------------------- sections
-
 def _card(incident, hits: list[dict], clusters: list[dict]) -> str:
     title = _get(incident, "title")
     en, ru = _get(title, "en") or _get(incident, "id") or "Incident", _get(title, "ru")
@@ -183,84 +84,6 @@ def _card(incident, hits: list[dict], clusters: list[dict]) -> str:
             + "<dl>" + "".join(f'<dt>{k}</dt><dd class="{c}">{v}</dd>' for k, v, c in rows) + "</dl>"
             + '<ul class="stats">' + "".join(f"<li><b>{n}</b>{_e(t)}</li>" for n, t in stats) + "</ul>"
             + "</section>")
-
-
-def _timeline(incident, hits: list[dict]) -> str:
-    per_day: dict[dt.date, Counter] = defaultdict(Counter)
-    for h in hits:
-        day = _as_date(h.get("published"))
-        if day:
-            per_day[day][_lang(h)] += 1
-    undated = len(hits) - sum(sum(c.values()) for c in per_day.values())
-    head = '<section id="timeline"><h2>Reports per day</h2>'
-    if not per_day:
-        return head + f'<p class="muted">No dated reports ({undated} undated).</p></section>'
-    inc_start = _as_date(_get(incident, "date"))
-    inc_end = _as_date(_get(incident, "end")) or inc_start
-    first, last = min(per_day), max(per_day)
-    if inc_start:  # keep the incident's days in view so they can be marked
-        first, last = min(first, inc_start), max(last, inc_end)
-    ndays = (last - first).days + 1
-    width, height, left, right, top, bottom = 1180, 280, 44, 12, 26, 48
-    pw, ph = width - left - right, height - top - bottom
-    slot = pw / ndays
-    bar = max(1.0, min(slot * 0.8, 36.0))
-    peak = max(sum(c.values()) for c in per_day.values())
-    step_y = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 10**9) if peak / s <= 6)
-    ymax = max(step_y, -(-peak // step_y) * step_y)
-    sy = ph / ymax
-    x_of = lambda d: left + (d - first).days * slot  # noqa: E731
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-           f'height="{height}" role="img" aria-label="Reports per day by language">']
-    if inc_start:
-        x0, x1 = x_of(inc_start), x_of(inc_end) + slot
-        out.append(f'<g class="incident-day"><rect x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" height="{ph}" '
-                   f'fill="#c62828" fill-opacity="0.09"/><line x1="{x0:.1f}" x2="{x0:.1f}" y1="{top - 6}" '
-                   f'y2="{top + ph}" stroke="#c62828" stroke-dasharray="4 3"/>'
-                   f'<text x="{x0 + 3:.1f}" y="{top - 9}" style="fill:#c62828;font-weight:600">'
-                   f'incident {_e(inc_start.isoformat())}</text></g>')
-    for v in range(0, ymax + 1, step_y):
-        y = top + ph - v * sy
-        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e5e8"/>'
-                   f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{v}</text>')
-    order = _lang_order(Counter({lg: 1 for c in per_day.values() for lg in c}))
-    for day in sorted(per_day):
-        counts, y = per_day[day], top + ph
-        x = x_of(day) + (slot - bar) / 2
-        out.append(f'<g class="day" data-date="{day.isoformat()}" data-total="{sum(counts.values())}">')
-        for lang in order:
-            n = counts.get(lang, 0)
-            if not n:
-                continue
-            y -= n * sy
-            out.append(f'<rect class="bar" data-lang="{_e(lang)}" data-count="{n}" x="{x:.1f}" y="{y:.1f}" '
-                       f'width="{bar:.1f}" height="{n * sy:.1f}" fill="{_colour(lang)}">'
-                       f'<title>{day.isoformat()}: {n} {_e(_lang_label(lang))}</title></rect>')
-        out.append("</g>")
-    tick = next(s for s in (1, 2, 3, 7, 14, 28, 61, 91, 182, 365, 730, 10**6) if ndays / s <= pw / 72)
-    out.append(f'<line x1="{left}" x2="{width - right}" y1="{top + ph}" y2="{top + ph}" stroke="#555"/>')
-    prev_year = None
-    for i in range(0, ndays, tick):
-        d = first + dt.timedelta(days=i)
-        xc = x_of(d) + slot / 2
-        label = d.strftime("%d %b")
-        year = d.strftime("%Y") if d.year != prev_year else ""
-        prev_year = d.year
-        out.append(f'<line x1="{xc:.1f}" x2="{xc:.1f}" y1="{top + ph}" y2="{top + ph + 4}" stroke="#555"/>'
-                   f'<text class="tick" x="{xc:.1f}" y="{top + ph + 17}" text-anchor="middle">{label}</text>'
-                   + (f'<text x="{xc:.1f}" y="{top + ph + 31}" text-anchor="middle">{year}</text>' if year else ""))
-    out.append("</svg>")
-    total = Counter()
-    for c in per_day.values():
-        total.update(c)
-    legend = "".join(f'<span class="lg" data-lang="{_e(lg)}" data-count="{total[lg]}"><span class="sw" '
-                     f'style="background:{_colour(lg)}"></span>{_e(_lang_label(lg))}: {total[lg]}</span>'
-                     for lg in order)
-    legend += ('<span><span class="sw" style="background:#c62828;opacity:.25"></span>incident days</span>'
-               if inc_start else "")
-    note = (f'<p class="small">{first.isoformat()} – {last.isoformat()}, {len(per_day)} days with reports'
-            + (f"; {undated} undated reports are not shown" if undated else "") + ".</p>")
-    return head + f'<div class="legend">{legend}</div>' + "".join(out) + note + "</section>"
 
 
 def _sort_key(hit: dict):
