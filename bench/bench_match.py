@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from incidentsearch.config import load_glossary, load_incidents  # noqa: E402
-from incidentsearch.match import Matcher, best_stream  # noqa: E402
+from incidentsearch.match import Matcher  # noqa: E402
+from incidentsearch.match_stream import best_stream  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 TOWNS = ("Курск Kursk", "Брянск Bryansk", "Воронеж Voronezh", "Суджа Sudzha", "Льгов Lgov", "Рыльск Rylsk",
