@@ -11,17 +11,20 @@ import logging
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from typing import Callable, Protocol
 from urllib.parse import urlsplit
 
 from . import dates, sources, text
-from .config import Incident, Outlet, OutletsFile, date_step
+from .config import Incident, Outlet, OutletsFile
 from .urls import canonical_url
 from .match import Matcher
 from .models import Candidate, Parsed, Response
+from .planning import Task, periods, plan
 from .store import Store
+
+__all__ = ["Fetcher", "Run", "SourceStats", "Task", "periods", "plan"]
 
 log = logging.getLogger("incidentsearch.pipeline")
 MAX_DEPTH = 3
@@ -29,42 +32,6 @@ MAX_DEPTH = 3
 
 class Fetcher(Protocol):
     def get(self, url: str, *, rate_limit_s: float | None = None) -> Response: ...
-
-
-@dataclass(frozen=True)
-class Task:
-    """One source asked once (all pages) for one query, or read once if it takes no query."""
-
-    outlet: Outlet
-    index: int                      # the source's position in the outlet's list
-    incident: Incident | None       # None for listings (feeds, sitemaps) read for every incident
-    lang: str | None
-    query: str | None
-    since: date                     # the window asked of the source
-    until: date
-    bounds: tuple[date, date] | None = None   # the window accepted, when a split narrowed the asked one
-
-    @property
-    def spec(self):
-        return self.outlet.sources[self.index]
-
-    @property
-    def accept(self) -> tuple[date, date]:
-        return self.bounds or (self.since, self.until)
-
-    def url(self, page: int = 1) -> str:
-        return sources.build_url(self.spec, query=self.query, since=self.since, until=self.until, page=page)
-
-    def halves(self) -> tuple["Task", "Task"] | None:
-        """The task over each half of its window, or None for a single day."""
-        if self.until <= self.since:
-            return None
-        mid = self.since + (self.until - self.since) // 2
-        return (replace(self, until=mid, bounds=self.accept),
-                replace(self, since=mid + timedelta(days=1), bounds=self.accept))
-
-    def paginated(self) -> bool:
-        return bool({"page", "offset"} & self.spec.placeholders)
 
 
 @dataclass
@@ -102,53 +69,6 @@ class SourceStats:
                 "splits": self.splits,
                 "pending": self.pending.get(incident_id, 0) if incident_id else sum(self.pending.values()),
                 "skipped": dict(sorted(self.skipped.items()))}
-
-
-def periods(since: date, until: date, step: str | None) -> list[tuple[date, date]]:
-    """The window cut into calendar days, months or years (clipped to it); whole if no step."""
-    if step is None:
-        return [(since, until)]
-    out, start = [], since
-    while start <= until:
-        if step == "day":
-            end = start
-        elif step == "month":
-            nxt = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-            end = nxt - timedelta(days=1)
-        else:
-            end = date(start.year, 12, 31)
-        out.append((start, min(end, until)))
-        start = end + timedelta(days=1)
-    return out
-
-
-def plan(outlets: OutletsFile, incidents: list[Incident], *, outlet_ids=None,
-         since: date | None = None, until: date | None = None) -> list[Task]:
-    """Every task of a run, in order. ``since``/``until`` override the incidents' windows."""
-    tasks = []
-    chosen = [o for o in outlets.outlets if (o.id in outlet_ids if outlet_ids else o.enabled)]
-    all_since = since or min(i.since for i in incidents)
-    all_until = until or max(i.until for i in incidents)
-    for o in chosen:
-        for idx, spec in enumerate(o.sources):
-            langs = spec.lang or o.lang
-            lang = langs[0] if len(langs) == 1 else None
-            if "query" not in spec.placeholders:
-                if {"since", "until"} & spec.placeholders:
-                    # a date-ranged listing (a sitemap by date, a month's archive): one read
-                    # per incident window, or per day/month/year of it when the URL names one
-                    spans = dict.fromkeys((since or i.since, until or i.until) for i in incidents)
-                    step = date_step(spec.url)
-                    tasks += [Task(o, idx, None, lang, None, a, b, bounds=(lo, hi))
-                              for lo, hi in spans for a, b in periods(lo, hi, step)]
-                else:
-                    tasks.append(Task(o, idx, None, lang, None, all_since, all_until))
-                continue
-            for inc in incidents:
-                for lang in langs:
-                    for q in inc.queries.get(lang):
-                        tasks.append(Task(o, idx, inc, lang, q, since or inc.since, until or inc.until))
-    return tasks
 
 
 class Run:
@@ -190,6 +110,9 @@ class Run:
         if parallel <= 1:
             run_group(tasks)
             return
+        tasks = self._cached_first(tasks, run_group)
+        if not tasks:
+            return
         groups: dict[str, list[Task]] = {}
         for t in tasks:
             groups.setdefault(urlsplit(t.url(1)).netloc.lower(), []).append(t)
@@ -203,6 +126,22 @@ class Run:
                 for f in futures:
                     f.cancel()
                 raise
+
+    def _cached_first(self, tasks: list[Task], run_group) -> list[Task]:
+        """A re-run: when each host's first request is in the HTTP cache, the tasks run here, one
+        after another, as long as no request goes to the network (threads contending for cached
+        reads take half as long again); the rest, from the first task that did, go to the threads."""
+        has = getattr(self.fetcher, "has_cached", None)
+        stats = getattr(self.fetcher, "stats", None)
+        firsts = {urlsplit(t.url(1)).netloc.lower(): t.url(1) for t in reversed(tasks)}
+        if has is None or stats is None or not all(has(u) for u in firsts.values()):
+            return tasks
+        for n, t in enumerate(tasks):
+            before = stats.get("requests", 0)
+            run_group([t])
+            if stats.get("requests", 0) != before:
+                return tasks[n + 1:]
+        return []
 
     def run_task(self, task: Task) -> None:
         """All pages of one task: by page number, or by the cursor the answer names, until a

@@ -64,3 +64,66 @@ def test_unix_seconds_cover_the_whole_last_day():
     url = sources.expand("https://r.example/s?start={since:%s}&end={until:%s}",
                          since=date(2022, 10, 14), until=date(2022, 10, 14))
     assert url == "https://r.example/s?start=1665705600&end=1665791999"
+
+
+# ------------------------------------------------------------------ a re-run from the cache
+class _CacheFake:
+    """A fetcher whose cache holds ``cached``: records which thread asked for each URL."""
+
+    def __init__(self, cached):
+        import threading
+        self.cached, self.asked, self.stats, self.lock = set(cached), [], {"requests": 0}, threading.Lock()
+
+    def has_cached(self, url):
+        return url in self.cached
+
+    def get(self, url, *, rate_limit_s=None):
+        import threading
+
+        from incidentsearch.models import Response
+        with self.lock:
+            self.asked.append((url, threading.current_thread().name))
+            if url not in self.cached:
+                self.stats["requests"] += 1
+        body = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title></channel></rss>"
+        return Response(url=url, final_url=url, status=200, content=body, text=body.decode(),
+                        from_cache=url in self.cached)
+
+
+def _rerun(tmp_path, cached_but):
+    from incidentsearch.match import Matcher
+    from incidentsearch.pipeline import Run
+    from incidentsearch.store import Store
+
+    out = OutletsFile.model_validate({"outlets": [
+        {"id": h, "name": h, "lang": ["en"], "sources": [{"kind": "rss", "url": f"http://{h}.example/day/{{since:%Y-%m-%d}}"}]}
+        for h in ("a", "b", "c")]})
+    inc = INCIDENTS["soloti-2022"]
+    tasks = plan(out, [inc], since=date(2022, 10, 15), until=date(2022, 10, 18))
+    urls = [t.url(1) for t in tasks]
+    fake = _CacheFake(u for u in urls if u not in cached_but)
+    store = Store(tmp_path, "2026-11-22")
+    Run(out, [inc], fetcher=fake, store=store, matcher=Matcher([inc])).run_all(tasks, parallel=8)
+    store.close()
+    return urls, fake.asked
+
+
+def test_a_rerun_from_the_cache_runs_in_one_thread(tmp_path):
+    urls, asked = _rerun(tmp_path, cached_but=())
+    assert [u for u, _ in asked] == urls                       # every task, in order, once
+    assert {name for _, name in asked} == {"MainThread"}
+
+
+def test_a_rerun_goes_to_the_threads_from_the_first_request_the_cache_lacks(tmp_path):
+    """The sixth task's page is not cached: the tasks after it run on the host threads, each
+    asked once, and a host's tasks still one after another."""
+    all_urls, _ = _rerun(tmp_path / "probe", cached_but=())
+    missing = all_urls[5]
+    urls, asked = _rerun(tmp_path / "run", cached_but={missing})
+    assert sorted(u for u, _ in asked) == sorted(urls)
+    where = dict(asked)
+    assert all(where[u] == "MainThread" for u in urls[:6])
+    assert all(where[u].startswith("host") for u in urls[6:])
+    for host in ("a", "b", "c"):                                # each host's tasks in their order
+        mine = [u for u, _ in asked if u.startswith(f"http://{host}.")]
+        assert mine == [u for u in urls if u.startswith(f"http://{host}.")]

@@ -47,6 +47,14 @@ class _CacheMixin:
         age = (datetime.now(timezone.utc) - created).total_seconds()
         return cached if age < max_age else None
 
+    def has_cached(self, url: str) -> bool:
+        """Is a response to ``url`` in the cache (fresh or not)? One key lookup, no read."""
+        key = self._cache_key(url, None)
+        try:
+            return key is not None and key in self.cache.responses
+        except Exception:
+            return False
+
     def _store(self, key: str, resp: requests.Response, keep_s: float) -> None:
         try:
             expires = datetime.now(timezone.utc) + timedelta(seconds=keep_s)
