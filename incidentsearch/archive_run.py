@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__
 from .archive import ScanSpec, scan_file
 from .articles import article_name
 from .config import Incident
@@ -221,10 +220,8 @@ def run_archive(incidents: list[Incident], chosen: list[Incident], spec: ScanSpe
     for inc in chosen:
         folder = store.folder(inc.id)
         record = {
-            "version": __version__, "arguments": opts.argv, "started": started.isoformat(timespec="seconds"),
+            **start_record(inc, opts.argv, started, *(spec.window or (None, None))),
             "ended": ended.isoformat(timespec="seconds"), "exit_code": code, "interrupted": interrupted,
-            "incident": {"id": inc.id, "since": str(spec.window[0] if spec.window else inc.since),
-                         "until": str(spec.window[1] if spec.window else inc.until)},
             "outlets_file": opts.outlets_file, "fetch": {}, "hits_new": folder.new,
             "hits_total": folder.existing + folder.new, "articles_new": articles_new[inc.id],
             "outlets": {}, "archive": archive,

@@ -71,6 +71,17 @@ class SourceStats:
                 "skipped": dict(sorted(self.skipped.items()))}
 
 
+def _record(task: Task, c: Candidate, m, lang: str, published, listing_url: str) -> dict:
+    """What a hit (and a pending headline) records of a candidate and its match: the provenance."""
+    rec = {"incident": m.incident, "outlet": task.outlet.id, "lang": lang, "title": c.title, "url": c.url,
+           "published": dates.to_iso(published), "score": m.score, "matched": list(m.matched),
+           "source": task.spec.kind, "query": task.query,
+           "found_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "listing_url": listing_url}
+    if c.publisher:
+        rec["publisher"] = c.publisher
+    return rec
+
+
 class Run:
     def __init__(self, outlets: OutletsFile, incidents: list[Incident], *, fetcher: Fetcher,
                  store: Store, matcher: Matcher, on_hit: Callable[[dict], None] | None = None,
@@ -285,15 +296,7 @@ class Run:
                 if key in self._seen:
                     continue
                 self._seen.add(key)
-            hit = {
-                "incident": m.incident, "outlet": task.outlet.id, "lang": lang, "title": c.title,
-                "url": c.url, "published": dates.to_iso(published), "score": m.score,
-                "matched": list(m.matched), "source": task.spec.kind, "query": task.query,
-                "found_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "date_method": method, "listing_url": listing_url,
-            }
-            if c.publisher:
-                hit["publisher"] = c.publisher
+            hit = dict(_record(task, c, m, lang, published, listing_url), date_method=method)
             if body:
                 hit["matched_on"] = matched_on
                 hit["text"] = body          # the article stage reads the post from here, no fetch
@@ -314,12 +317,7 @@ class Run:
         stage reads its page, whose date and lead decide. Never a hit by itself."""
         maybe = self.matcher.undecided(c.title, lang=lang, url=c.url)
         for m in (m for m in maybe if m.incident in self.incidents):
-            rec = {"incident": m.incident, "outlet": task.outlet.id, "lang": lang, "title": c.title, "url": c.url,
-                   "published": None, "score": m.score, "matched": list(m.matched), "source": task.spec.kind,
-                   "query": task.query, "found_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                   "listing_url": listing_url, "undecided": [x.incident for x in maybe]}
-            if c.publisher:
-                rec["publisher"] = c.publisher
+            rec = dict(_record(task, c, m, lang, None, listing_url), undecided=[x.incident for x in maybe])
             if self.store.folder(m.incident).add_pending(rec):
                 st.pending[m.incident] += 1
 

@@ -99,10 +99,8 @@ def execute(outlets: OutletsFile, incidents: list[Incident], chosen: list[Incide
     for inc in chosen:
         folder = store.folder(inc.id)
         record = {
-            "version": __version__, "arguments": opts.argv,
-            "started": started.isoformat(timespec="seconds"), "ended": ended.isoformat(timespec="seconds"),
-            "exit_code": code, "interrupted": interrupted,
-            "incident": {"id": inc.id, "since": str(opts.since or inc.since), "until": str(opts.until or inc.until)},
+            **start_record(inc, opts.argv, started, opts.since, opts.until),
+            "ended": ended.isoformat(timespec="seconds"), "exit_code": code, "interrupted": interrupted,
             "outlets_file": opts.outlets_file, "fetch": dict(getattr(fetcher, "stats", {})),
             "hits_new": folder.new, "hits_total": folder.existing + folder.new,
             "articles_new": captured.get(inc.id, 0),
@@ -155,6 +153,17 @@ def capture_articles(folder: IncidentFolder, inc: Incident, fetcher, matcher: Ma
     return n
 
 
+def _judge(matcher: Matcher, inc: Incident, title: str, lead: str, *, published, lang, url):
+    """The second pass's scoring of a headline with its page's lead: (this incident's match
+    when it is the best, else None; its score on the title and whole lead; why it is not
+    accepted; the incidents the text fits better)."""
+    found = {m.incident: m for m in matcher.best_article(title, lead, published=published, lang=lang, url=url)}
+    scored = {m.incident: m for m in matcher.score_all(f"{title}. {lead}", published=published, lang=lang, url=url)}
+    mine = scored.get(inc.id)
+    why = [r for r in mine.reasons if r != "accepted"] if mine else []
+    return found.get(inc.id), mine, why, sorted(found)
+
+
 def decide_pending(folder: IncidentFolder, rec: dict, art: dict, inc: Incident, matcher: Matcher) -> dict:
     """An undated headline's page read: with the page's date and lead it is this incident's
     (written as a hit, ``date_method: article``, ``decided_by: article``) or not (left in
@@ -162,22 +171,17 @@ def decide_pending(folder: IncidentFolder, rec: dict, art: dict, inc: Incident, 
     published = dates.parse_date(art["published"]) if art.get("published") else None
     if published is None:
         return {"verdict": "undecided", "reasons": [art.get("error") or "the page gives no publication date"]}
-    title = art.get("title") or rec["title"]
-    found = {m.incident: m for m in matcher.best_article(title, art.get("lead") or "", published=published,
-                                                          lang=rec.get("lang"), url=rec["url"])}
-    mine = found.get(inc.id)
-    if mine is None:
-        scored = {m.incident: m for m in matcher.score_all(f"{title}. {art.get('lead') or ''}",
-                                                           published=published, lang=rec.get("lang"), url=rec["url"])}
-        why = [r for r in scored[inc.id].reasons if r != "accepted"] if inc.id in scored else []
-        if found:
-            why.append("the page fits " + ", ".join(sorted(found)) + " better")
+    best, _, why, fits = _judge(matcher, inc, art.get("title") or rec["title"], art.get("lead") or "",
+                                published=published, lang=rec.get("lang"), url=rec["url"])
+    if best is None:
+        if fits:
+            why.append("the page fits " + ", ".join(fits) + " better")
         return {"verdict": "not this incident", "published": art["published"], "reasons": why}
     hit = {k: v for k, v in rec.items() if k != "undecided"}
-    hit.update(title=rec["title"], published=art["published"], date_method="article", score=mine.score,
-               matched=list(mine.matched), decided_by="article")
+    hit.update(title=rec["title"], published=art["published"], date_method="article", score=best.score,
+               matched=list(best.matched), decided_by="article")
     folder.add(hit)
-    return {"verdict": "confirmed", "score": mine.score, "matched": list(mine.matched)}
+    return {"verdict": "confirmed", "score": best.score, "matched": list(best.matched)}
 
 
 def second_pass(hit: dict, art: dict, inc: Incident, matcher: Matcher) -> dict:
@@ -188,17 +192,12 @@ def second_pass(hit: dict, art: dict, inc: Incident, matcher: Matcher) -> dict:
     published = dates.parse_date(art["published"]) if art.get("published") else None
     if published is None and hit.get("published"):
         published = dates.parse_date(hit["published"])
-    title = art.get("title") or hit["title"]
-    scored = {m.incident: m for m in matcher.score_all(f"{title}. {art['lead']}", published=published,
-                                                     lang=hit.get("lang"), url=hit.get("url"))}
-    best = {m.incident for m in matcher.best_article(title, art["lead"], published=published, lang=hit.get("lang"),
-                                                     url=hit.get("url"))}
-    mine = scored.get(inc.id)
-    if inc.id in best:
+    best, mine, why, fits = _judge(matcher, inc, art.get("title") or hit["title"], art["lead"],
+                                   published=published, lang=hit.get("lang"), url=hit.get("url"))
+    if best is not None:
         return {"verdict": "confirmed", "score": mine.score, "matched": list(mine.matched)}
-    why = list(mine.reasons) if mine and not mine.accepted else []
-    if best:
-        why.append("the text fits " + ", ".join(sorted(best)) + " better")
+    if fits:
+        why.append("the text fits " + ", ".join(fits) + " better")
     return {"verdict": "contradicted", "score": mine.score if mine else 0, "reasons": why}
 
 
