@@ -6,6 +6,7 @@ written); 2 usage or config error (nothing fetched).
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import re
@@ -159,6 +160,22 @@ def _select(args, outlets, incidents):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; a reader that closes the pipe (``--dry-run | head``) ends it quietly."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # the reader went away: nothing more can be said to it, and Python's own flush at exit
+        # must not print a traceback either, so stdout now goes nowhere
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_SOURCES_FAILED
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     try:
@@ -225,6 +242,10 @@ def _archive(args, argv, outlets, incidents, chosen) -> int:
             print(f"{loc}\t{size if size is not None else '-'}")
         print(f"{len(files)} WARC files; nothing read", file=sys.stderr)
         return EXIT_OK
+    bad = _writable(args.results)
+    if bad:
+        print(bad, file=sys.stderr)
+        return EXIT_USAGE
     opts = ArchiveOptions(results=args.results, argv=argv, archives=list(args.archive),
                           outlets_file=str(args.outlets), workers=args.workers, scheduler=args.scheduler,
                           progress=not args.quiet)
@@ -318,8 +339,36 @@ def _configs(args) -> dict[str, bytes]:
     return out
 
 
+def _writable(results: Path) -> str | None:
+    """Why the results folder cannot take today's folder (one line), or None: checked before
+    any request, so a bad --results is a usage error, not a traceback after the searching."""
+    import tempfile
+
+    day = results / date.today().isoformat()
+    try:
+        day.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".write-check.", dir=day)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as e:
+        where = e.filename or day
+        why = {errno.ENOTDIR: "a part of the path is a file, not a folder",
+               errno.ENOENT: "cannot create a folder there", errno.EACCES: "no permission to write there",
+               errno.EPERM: "no permission to write there", errno.EROFS: "read-only file system"
+               }.get(e.errno, e.strerror or str(e))
+        return f"--results {results}: {why} ({where})"
+    return None
+
+
 def _run(args, argv, outlets, incidents, chosen, tasks, *, fetcher=None) -> int:
     from .runner import Options, execute
+
+    bad = _writable(args.results)
+    if bad:
+        print(bad, file=sys.stderr)
+        if fetcher is not None:
+            fetcher.close()
+        return EXIT_USAGE
 
     window = (args.since or min(i.since for i in chosen), args.until or max(i.until for i in chosen)) \
         if (args.since or args.until) else None
@@ -347,13 +396,17 @@ def _replay(args, argv) -> int:
     """--replay: the recorded configs and responses; parsing, matching, articles, dossier; no network."""
     import tempfile
 
-    from .warc import Replay
+    from .warc import Replay, ReplayError
 
     missing = [p for p in args.replay if not p.is_file()]
     if missing:
         print(f"{missing[0]}: (file): not found", file=sys.stderr)
         return EXIT_USAGE
-    rec = Replay(args.replay)
+    try:
+        rec = Replay(args.replay)
+    except ReplayError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_USAGE
     if "outlets.yaml" not in rec.configs:
         print(f"{args.replay[0]}: (file): no incidentsearch configuration recorded in it", file=sys.stderr)
         return EXIT_USAGE

@@ -206,10 +206,52 @@ def _read_yaml(file: Path):
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(file)"
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ConfigError([f"{file}: {where}: YAML syntax: {problem}"])
+        raise ConfigError([f"{file}: {_syntax_error(text, e)}"])
+    except (ValueError, OverflowError, TypeError) as e:   # a scalar YAML could not build: 2023-02-30
+        raise ConfigError([f"{file}: {_bad_scalar(text, e)}"])
+
+
+def _content_line(lines: list[str], line: int, column: int) -> int:
+    """The 0-based line a parse error belongs to: PyYAML notices a missing ']' or '"' only at
+    the next token, after any comment and blank lines; the error is on the last line with
+    content before them."""
+    if line >= len(lines) or lines[line][:column].strip() == "":
+        n = min(line, len(lines)) - 1
+        while n >= 0 and (not lines[n].strip() or lines[n].lstrip().startswith("#")):
+            n -= 1
+        if 0 <= n < line:
+            return n
+    return line
+
+
+def _syntax_error(text: str, e: yaml.YAMLError) -> str:
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    if mark is None:
+        return f"(file): YAML syntax: {problem}"
+    line = _content_line(text.splitlines(), mark.line, mark.column)
+    ctx, ctx_mark = getattr(e, "context", None), getattr(e, "context_mark", None)
+    more = f" ({ctx} from line {ctx_mark.line + 1})" if ctx and ctx_mark and ctx_mark.line < line else ""
+    return f"line {line + 1}: YAML syntax: {problem}{more}"
+
+
+def _bad_scalar(text: str, e: Exception) -> str:
+    """Where a value that parses but cannot be built (a date such as 2023-02-30) stands."""
+    constructor = yaml.constructor.SafeConstructor()
+    todo = [yaml.compose(text, Loader=yaml.SafeLoader)]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, yaml.MappingNode):
+            todo += [x for kv in reversed(node.value) for x in reversed(kv)]
+        elif isinstance(node, yaml.SequenceNode):
+            todo += reversed(node.value)
+        elif isinstance(node, yaml.ScalarNode):
+            try:
+                constructor.construct_object(node, deep=True)
+            except (ValueError, OverflowError, TypeError) as bad:
+                what = "not a valid date" if node.tag.endswith(":timestamp") else "not a valid value"
+                return f"line {node.start_mark.line + 1}: {what}: {node.value} ({bad})"
+    return f"(file): cannot read a value: {e}"
 
 
 def load_outlets(file: Path) -> OutletsFile:

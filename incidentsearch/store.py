@@ -39,9 +39,30 @@ FIELDS = ("incident", "outlet", "lang", "title", "url", "published", "score", "m
 TEMP_NAME = re.compile(r"^\..+\.(?P<pid>\d+)\.[^./]+\.tmp$")
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux says it (/proc/self/status):
+    os.umask can only read it by setting it, which races with other threads creating files."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def temp_path(path: Path) -> tuple[int, str]:
-    """A new temp file beside ``path`` (fd, name), named so a later run can tell it is stale."""
-    return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    """A new temp file beside ``path`` (fd, name), named so a later run can tell it is stale.
+    Its mode is what ``open()`` would give (0666 less the umask), not mkstemp's 0600: a result
+    file is read by colleagues as the rest of the folder is."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~current_umask())
+    except OSError:                 # a file system without modes: keep mkstemp's
+        pass
+    return fd, name
 
 
 def atomic_write(path: Path, data: str) -> None:

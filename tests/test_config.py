@@ -60,7 +60,7 @@ def qdir():
      "(top): duplicate outlet id 'local'"),
     (GOOD_OUTLETS.replace("lang: [ru]", "lang: [ru]\n    tz: Mars/Olympus"),
      "outlets[0].tz: unknown time zone 'Mars/Olympus'"),
-    ("outlets: [\n", "line 2: YAML syntax: expected the node content, but found '<stream end>'"),
+    ("outlets: [\n", "line 1: YAML syntax: expected the node content, but found '<stream end>'"),   # the unclosed [ is on line 1
 ])
 def test_outlet_errors_are_one_line_each_and_exit_2(tmp_path, capsys, qdir, body, line):
     f = write(tmp_path, "outlets.yaml", body)

@@ -649,6 +649,8 @@ def test_every_write_is_an_append_to_jsonl_or_a_temp_file_renamed():
         ("cli.py", "_replay", "(root / name).write_bytes(data)"),         # configs into a TemporaryDirectory
         ("store.py", "temp_path", ('tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", '
                                    'dir=path.parent)')),                     # atomic_write's temp file
+        ("cli.py", "_writable", 'tempfile.mkstemp(prefix=".write-check.", dir=day)'),   # --results probe, removed
+        ("cli.py", "main", "os.open(os.devnull, os.O_WRONLY)"),           # a closed pipe: stdout to nowhere
     }
     found = set()
     for mod, src, tree in _sources():
