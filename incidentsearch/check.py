@@ -18,7 +18,11 @@ whether the channel is public whatever a query finds), never from the cache, and
 """
 from __future__ import annotations
 
+import queue
+import threading
+import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from . import sources
 from .config import Incident, OutletsFile
@@ -75,25 +79,126 @@ def verdict(resp, parsed_or_error) -> tuple[str, int, str]:
     return "ok", n, f"skipped {detail}" if detail else ""
 
 
+def probe(task, fetcher) -> Health:
+    """One source's probe: its request (never from the cache), parsed, and the verdict."""
+    module = sources.module(task.spec.kind)
+    probe_url = getattr(module, "probe_url", None)
+    url = probe_url(task.spec) if probe_url else task.url(1)
+    resp = fetcher.get(url, rate_limit_s=task.spec.rate_limit_s, expire_after=0)
+    parsed = None
+    if resp.ok:
+        try:
+            parsed = module.parse(task.spec, resp)
+        except sources.ParseError as e:
+            parsed = e
+    v, n, detail = verdict(resp, parsed)
+    return Health(task.outlet.id, task.index, task.spec.kind, url, resp.status, n, v, detail)
+
+
+def _host(task) -> str:
+    probe_url = getattr(sources.module(task.spec.kind), "probe_url", None)
+    return urlsplit(probe_url(task.spec) if probe_url else task.url(1)).netloc.lower()
+
+
 def check(outlets: OutletsFile, incidents: list[Incident], fetcher, *, outlet_ids=None,
-          on_result=None) -> list[Health]:
-    out = []
+          on_result=None, parallel: int = 16, per_source_s: float = 45.0) -> list[Health]:
+    """Every source probed, hosts side by side (one request in flight per host, as a run does,
+    at most ``parallel`` hosts at once), each result handed to ``on_result`` as it comes.
+    A source with no verdict after ``per_source_s`` is ``unreachable`` ("no answer within N s"),
+    and so is the rest of its host's queue: its thread is left behind (a daemon), the check
+    goes on. Results come in the order they finish."""
+    groups: dict[str, list] = {}
     for task in probes(outlets, incidents, outlet_ids=outlet_ids):
-        probe = getattr(sources.module(task.spec.kind), "probe_url", None)
-        url = probe(task.spec) if probe else task.url(1)
-        resp = fetcher.get(url, rate_limit_s=task.spec.rate_limit_s, expire_after=0)
-        parsed = None
-        if resp.ok:
+        groups.setdefault(_host(task), []).append(task)
+    work: queue.Queue = queue.Queue()
+    for host, tasks in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        work.put((host, tasks))
+    done: queue.Queue = queue.Queue()
+    started: dict[str, tuple] = {}                    # host -> (task, monotonic start) in flight
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while True:
             try:
-                parsed = sources.module(task.spec.kind).parse(task.spec, resp)
-            except sources.ParseError as e:
-                parsed = e
-        v, n, detail = verdict(resp, parsed)
-        h = Health(task.outlet.id, task.index, task.spec.kind, url, resp.status, n, v, detail)
+                host, tasks = work.get_nowait()
+            except queue.Empty:
+                return
+            for task in tasks:
+                with lock:
+                    if host in abandoned:
+                        return
+                    started[host] = (task, time.monotonic())
+                try:
+                    h = probe(task, fetcher)
+                except Exception as e:                 # a bug in one parser must not hang the check
+                    h = Health(task.outlet.id, task.index, task.spec.kind, task.url(1), None, 0,
+                               "parse failure", f"{type(e).__name__}: {e}")
+                with lock:
+                    if host in abandoned:
+                        return
+                    started.pop(host, None)
+                done.put(h)
+
+    abandoned: set[str] = set()
+    total = sum(len(t) for t in groups.values())
+    for _ in range(min(parallel, len(groups))):
+        threading.Thread(target=worker, daemon=True, name="check").start()
+    out: list[Health] = []
+
+    def give(h: Health) -> None:
         out.append(h)
         if on_result:
             on_result(h)
+
+    while len(out) < total:
+        try:
+            give(done.get(timeout=0.2))
+            continue
+        except queue.Empty:
+            pass
+        now = time.monotonic()
+        with lock:
+            late = [(host, task, t0) for host, (task, t0) in started.items() if now - t0 > per_source_s]
+            for host, _, _ in late:
+                abandoned.add(host)
+                started.pop(host, None)
+                if not work.empty():             # its thread is stuck: another takes the queue on
+                    threading.Thread(target=worker, daemon=True, name="check").start()
+        for host, task, _ in late:
+            rest = groups[host][groups[host].index(task):]
+            for t in rest:
+                detail = (f"no answer within {per_source_s:g} s" if t is task else
+                          f"not asked: {host} gave no answer within {per_source_s:g} s")
+                give(Health(t.outlet.id, t.index, t.spec.kind, t.url(1), None, 0, "unreachable", detail))
     return out
+
+
+HEAD = ("outlet", "source", "status", "items", "verdict", "detail")
+
+
+def widths(outlets: OutletsFile) -> list[int]:
+    """Column widths known before any answer, so rows print aligned as they come."""
+    ids = [o.id for o in outlets.outlets] or [""]
+    kinds = [f"{i}:{s.kind}" for o in outlets.outlets for i, s in enumerate(o.sources)] or [""]
+    return [max(len(HEAD[0]), *map(len, ids)), max(len(HEAD[1]), *map(len, kinds)), 6, 5,
+            len("robots disallowed")]
+
+
+def row(h: Health | None, w: list[int]) -> str:
+    """One line of the check's output (the header for None)."""
+    r = HEAD if h is None else (h.outlet, f"{h.index}:{h.kind}", str(h.status or "-"), str(h.items), h.verdict,
+                                h.detail[:90])
+    return ("  ".join(c.ljust(n) for c, n in zip(r, w)) + "  " + r[-1]).rstrip()
+
+
+def summary(rows: list[Health]) -> str:
+    """'3 of 117 sources ok; 114 unreachable', verdicts by count."""
+    from collections import Counter
+
+    ok = sum(h.healthy for h in rows)
+    bad = Counter(h.verdict for h in rows if not h.healthy)
+    return f"{ok} of {len(rows)} sources ok" + ("; " + ", ".join(f"{n} {v}" for v, n in bad.most_common())
+                                                 if bad else "")
 
 
 def table(rows: list[Health]) -> str:

@@ -304,31 +304,46 @@ def text_lang(s: str) -> str:
     return script_lang(s)
 
 
-def _fetcher(args, outlets):
+def _fetcher(args, outlets, *, retries: int | None = None):
     from .fetch import Fetcher   # the network stack loads only when something is fetched
 
     d = outlets.defaults
     return Fetcher(user_agent=d.user_agent, timeout_s=d.timeout_s, connect_timeout_s=d.connect_timeout_s,
-                   retries=d.retries, rate_limit_s=d.rate_limit_s, max_bytes=d.max_bytes,
+                   retries=d.retries if retries is None else min(retries, d.retries), rate_limit_s=d.rate_limit_s, max_bytes=d.max_bytes,
                    respect_robots=d.respect_robots,
                    cache_dir=None if args.no_cache else args.cache_dir,
                    cache_expire_s=0 if args.refresh else 6 * 3600)
 
 
 def _check(args, outlets, chosen, outlet_ids) -> int:
-    from .check import check, table
+    """Every source probed side by side, each row printed as its answer comes; the last line
+    says when no host could be reached at all."""
+    from .check import check, row, summary, widths
 
-    fetcher = _fetcher(args, outlets)
-    log = logging.getLogger("incidentsearch.check")
+    fetcher = _fetcher(args, outlets, retries=1)       # a probe: one retry, not the run's patience
+    w = widths(outlets)
+    bar = console.counter(args, "checking sources")
+    print(row(None, w), flush=True)
+
+    def show(h) -> None:
+        print(row(h, w), flush=True)
+        if bar:
+            bar.advance()
+
     try:
-        rows = check(outlets, chosen, fetcher, outlet_ids=outlet_ids,
-                     on_result=lambda h: log.info("%s[%d] %s: %s", h.outlet, h.index, h.kind, h.verdict))
+        if bar:
+            bar.start()
+        rows = check(outlets, chosen, fetcher, outlet_ids=outlet_ids, on_result=show,
+                     parallel=outlets.defaults.parallel_hosts)
     finally:
+        if bar:
+            bar.stop()
         fetcher.close()
-    print(table(rows))
-    broken = [h for h in rows if not h.healthy]
-    print(f"{len(rows) - len(broken)} of {len(rows)} sources ok")
-    return EXIT_SOURCES_FAILED if broken else EXIT_OK
+    print(summary(rows))
+    offline = fetcher.network.verdict()
+    if offline:
+        print(offline)
+    return EXIT_SOURCES_FAILED if any(not h.healthy for h in rows) else EXIT_OK
 
 
 def _configs(args) -> dict[str, bytes]:
@@ -388,7 +403,7 @@ def _run(args, argv, outlets, incidents, chosen, tasks, *, fetcher=None) -> int:
         if progress:
             progress.stop()
         fetcher.close()
-    console.summary(out.store, chosen, out.run, out.articles)
+    console.summary(out.store, chosen, out.run, out.articles, network=getattr(fetcher, "network", None))
     return out.code
 
 

@@ -53,6 +53,30 @@ class SourceStats:
     pending: Counter = field(default_factory=Counter)    # incident -> undated headlines left for the article stage
     skipped: Counter = field(default_factory=Counter)    # items the parser left out, by reason
 
+    incident: str | None = None                           # None: a listing every incident shares
+
+    @classmethod
+    def merged(cls, parts: list["SourceStats"]) -> "SourceStats":
+        """One source's figures summed over its parts (per incident, and the shared listing)."""
+        from dataclasses import fields
+
+        first = parts[0]
+        out = cls(first.outlet, first.index, first.kind, first.url,
+                  incident=first.incident if all(p.incident == first.incident for p in parts) else None)
+        for f in fields(cls):
+            if f.name in ("outlet", "index", "kind", "url", "incident"):
+                continue
+            values = [getattr(p, f.name) for p in parts]
+            if isinstance(values[0], bool):
+                setattr(out, f.name, any(values))
+            elif isinstance(values[0], Counter):
+                setattr(out, f.name, sum(values, Counter()))
+            elif isinstance(values[0], list):
+                setattr(out, f.name, [x for v in values for x in v])
+            elif isinstance(values[0], int):
+                setattr(out, f.name, sum(values))
+        return out
+
     @property
     def status(self) -> str:
         if not self.errors:
@@ -91,17 +115,31 @@ class Run:
         self.fetcher, self.store, self.matcher = fetcher, store, matcher
         self.recorders = recorders or {}      # incident id -> warc.Recorder
         self.on_hit = on_hit
-        self.stats: dict[tuple[str, int], SourceStats] = {}
+        # per source and incident (None: a listing read once for every incident), so each
+        # incident's run.json holds its own requests and failures; ``stats`` sums them per source
+        self.parts: dict[tuple[str, int, str | None], SourceStats] = {}
+        self._logged: set[tuple[str, str]] = set()   # (host, failure) already said at WARNING
         self._seen: set[tuple[str, str]] = set()     # (incident, canonical url) matched this run
         self._lock = threading.Lock()                 # the store and _seen, shared by host threads
 
     # ------------------------------------------------------------------ tasks
     def stats_for(self, task: Task) -> SourceStats:
-        key = (task.outlet.id, task.index)
+        inc = task.incident.id if task.incident else None
+        key = (task.outlet.id, task.index, inc)
         with self._lock:
-            if key not in self.stats:
-                self.stats[key] = SourceStats(task.outlet.id, task.index, task.spec.kind, task.spec.url)
-            return self.stats[key]
+            if key not in self.parts:
+                self.parts[key] = SourceStats(task.outlet.id, task.index, task.spec.kind, task.spec.url,
+                                              incident=inc)
+            return self.parts[key]
+
+    @property
+    def stats(self) -> dict[tuple[str, int], SourceStats]:
+        """Each source's figures over the whole run (a snapshot: its parts summed)."""
+        by: dict[tuple[str, int], list[SourceStats]] = {}
+        with self._lock:
+            for (o, i, _), st in self.parts.items():
+                by.setdefault((o, i), []).append(st)
+        return {k: SourceStats.merged(v) for k, v in by.items()}
 
     def run_all(self, tasks: list[Task], *, parallel: int = 1,
                 on_task: Callable[[Task], None] | None = None,
@@ -217,7 +255,7 @@ class Run:
             st.statuses[resp.status] += 1
         if not resp.ok:
             st.errors.append(f"{url}: {resp.error or f'HTTP {resp.status}'}")
-            log.warning("%s[%d] %s", task.outlet.id, task.index, st.errors[-1])
+            self._log_failure(task, url, resp.error or f"HTTP {resp.status}", st.errors[-1])
             return None
         try:
             parsed = sources.module(task.spec.kind).parse(task.spec, resp)
@@ -321,15 +359,49 @@ class Run:
             if self.store.folder(m.incident).add_pending(rec):
                 st.pending[m.incident] += 1
 
+    def _log_failure(self, task: Task, url: str, reason: str, line: str) -> None:
+        """A failed request on stderr: the first of its kind per host at WARNING, the rest at
+        INFO (-v), so a host that is down writes one line, not one per query."""
+        kind = reason.split(" (host unreachable earlier", 1)[0]
+        host = urlsplit(url).netloc.lower()
+        with self._lock:
+            first = (host, kind) not in self._logged
+            self._logged.add((host, kind))
+        net = getattr(self.fetcher, "network", None)
+        if first and not (net is not None and net.offline):     # offline: the fetcher said so once
+            log.warning("%s[%d] %s (the same failure of %s again is logged with -v only)", task.outlet.id,
+                        task.index, line, host)
+        else:
+            log.info("%s[%d] %s", task.outlet.id, task.index, line)
+
     # ----------------------------------------------------------------- report
     def failed(self) -> list[SourceStats]:
         return [s for s in self.stats.values() if s.status != "ok"]
 
+    def source_record(self, outlet_id: str, index: int, incident_id: str | None) -> dict | None:
+        """What one incident's run.json says of one source: the requests sent for that incident
+        and, marked ``shared``, a listing read once for every incident (its requests and
+        failures appear in each incident's record). None when the source served it nothing."""
+        with self._lock:
+            own = self.parts.get((outlet_id, index, incident_id)) if incident_id else None
+            shared = self.parts.get((outlet_id, index, None))
+            if incident_id is None:
+                parts = [p for (o, i, _), p in self.parts.items() if (o, i) == (outlet_id, index)]
+            else:
+                parts = [p for p in (own, shared) if p is not None]
+        if not parts:
+            return None
+        rec = SourceStats.merged(parts).record(incident_id)
+        if incident_id is not None and shared is not None:
+            rec["shared"] = True                 # the same listing serves every incident of the run
+            rec["shared_requests"] = shared.requests
+        return rec
+
     def outlet_records(self, incident_id: str | None, outlets: list[Outlet]) -> dict:
         out = {}
         for o in outlets:
-            srcs = [self.stats[(o.id, i)].record(incident_id) for i in range(len(o.sources))
-                    if (o.id, i) in self.stats]
+            srcs = [r for r in (self.source_record(o.id, i, incident_id) for i in range(len(o.sources)))
+                    if r is not None]
             if srcs:
                 out[o.id] = {"name": o.name, "sources": srcs}
         return out

@@ -49,10 +49,49 @@ td.feat{font-size:.75em;color:var(--muted);max-width:220px}.hl{font-weight:500}
 .ok{color:#2e7d32}.partial{color:#b26a00}.failed{color:#c62828;font-weight:600}
 .cluster{border:1px solid var(--line);border-radius:4px;padding:8px 14px;margin:10px 0;break-inside:avoid}
 .cluster ol{margin:4px 0;padding-left:1.4em}.cluster li.original{font-weight:600}details summary{cursor:pointer}
+.state{border:2px solid #c62828;background:#fdecea;border-radius:4px;padding:4px 16px;margin:0 0 18px}
+.state h2{border:0;margin:8px 0 2px;color:#c62828}
 footer{margin-top:40px;font-size:.8em;color:var(--muted)}
 @media print{body{max-width:none;padding:0;font-size:11px}thead th{position:static}
  a{color:inherit;text-decoration:none}h2{break-after:avoid}tr{break-inside:avoid}}
 """
+
+
+def _state(run: dict | None, n_hits: int) -> str:
+    """A failed, partial or unfinished run's state, in words, above every count of reports: a
+    run that reached nothing must not read like a finding of "0 reports"."""
+    if not run:
+        return ""
+    srcs = [s for o in (run.get("outlets") or {}).values() for s in ((o or {}).get("sources") or [])
+            if isinstance(s, dict)]
+    failed = [s for s in srcs if s.get("status") == "failed"]
+    partial = [s for s in srcs if s.get("status") == "partial"]
+    names = [f"{oid}" for oid, o in (run.get("outlets") or {}).items()
+             if any(isinstance(s, dict) and s.get("status") in ("failed", "partial") for s in (o or {}).get("sources") or [])]
+    verdict = (run.get("network") or {}).get("verdict")
+    found = (f"the {n_hits} report{'s' if n_hits != 1 else ''} below {'are' if n_hits != 1 else 'is'} what the "
+             "sources that answered gave" if n_hits else "no report was found by the sources that answered")
+    if run.get("ended") is None and run.get("exit_code") is None:
+        head, text = "Unfinished run", ("This run had not ended when this page was written (it is under way, "
+                                        "or was killed): what is below is what it had found so far.")
+    elif verdict or (srcs and len(failed) == len(srcs)):
+        head = "Nothing was searched" if verdict else "The search failed"
+        why = ("No host could be reached: " + verdict.split(": ", 1)[1].split(";")[0] + ". " if verdict
+               else f"None of the {len(srcs)} sources answered. ")
+        text = (why + "The count of reports below says nothing about what was published; "
+                "run the search again when the sources can be reached (<code>python search.py check</code> "
+                "tells which answer).")
+    elif failed or partial:
+        head = "Partial search"
+        text = (f"{len(failed)} of {len(srcs)} sources failed" + (f" and {len(partial)} answered in part" if partial
+                                                                  else "")
+                + f" ({_e(', '.join(names[:8]))}{', …' if len(names) > 8 else ''}): reports from them may be "
+                f"missing, and {found}. Each failure is listed under Coverage below.")
+    elif run.get("interrupted"):
+        head, text = "Interrupted run", f"The run was interrupted before it ended: {found}."
+    else:
+        return ""
+    return f'<section id="state" class="state"><h2>{_e(head)}</h2><p>{text}</p></section>'
 
 
 def _card(incident, hits: list[dict], clusters: list[dict]) -> str:
@@ -128,7 +167,7 @@ def _hit_row(hit: dict, article: dict | None) -> str:
             f'<td class="feat">{feats}</td></tr>')
 
 
-def _table(hits: list[dict], articles: dict[str, dict]) -> str:
+def _table(hits: list[dict], articles: dict[str, dict], *, failed: bool = False) -> str:
     dated = sorted((h for h in hits if _as_date(h.get("published"))), key=_sort_key)
     undated = sorted((h for h in hits if not _as_date(h.get("published"))), key=_sort_key)
     head = ("<thead><tr><th>Date</th><th>Outlet</th><th>Lang</th><th>Headline</th><th class=\"num\">Score</th>"
@@ -138,7 +177,9 @@ def _table(hits: list[dict], articles: dict[str, dict]) -> str:
         body += ('<tbody class="undated"><tr><th colspan="8">Undated reports</th></tr>'
                  + "".join(_hit_row(h, articles.get(h.get("url"))) for h in undated) + "</tbody>")
     return (f'<section id="hits"><h2>Reports ({len(hits)})</h2>'
-            + (f'<table class="hits">{head}{body}</table>' if hits else '<p class="muted">No reports found.</p>')
+            + (f'<table class="hits">{head}{body}</table>' if hits else
+               '<p class="muted">No reports found' + (" by the sources that answered (see the top of the page)."
+                                                      if failed else ".") + "</p>")
             + "</section>")
 
 
@@ -258,7 +299,8 @@ def render(incident, hits: list[dict], *, articles: dict[str, dict] | None = Non
             '<meta name="referrer" content="no-referrer">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(title)} — reports</title><style>{CSS}</style></head><body>"
-            + _card(incident, hits, clusters) + _timeline(incident, hits) + _table(hits, articles)
+            + _state(run, len(hits)) + _card(incident, hits, clusters) + _timeline(incident, hits)
+            + _table(hits, articles, failed=bool(_state(run, len(hits))))
             + _clusters(clusters, hits) + _coverage(run)
             + f"<footer>Generated {now} by incidentsearch {_e(__version__)}.</footer></body></html>\n")
 

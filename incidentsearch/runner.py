@@ -76,6 +76,7 @@ def execute(outlets: OutletsFile, incidents: list[Incident], chosen: list[Incide
               on_hit=lambda h: log.info("hit %s %s: %s", h["incident"], h["outlet"], h["title"]))
     interrupted = False
     captured: dict[str, int] = {}
+    article_fetch: dict[str, dict] = {}      # incident -> the fetcher's counters during its article stage
     try:
         done = iter(range(1, len(tasks) + 1))
         run.run_all(tasks, parallel=opts.parallel if opts.parallel else outlets.defaults.parallel_hosts,
@@ -85,7 +86,11 @@ def execute(outlets: OutletsFile, incidents: list[Incident], chosen: list[Incide
         if opts.articles:
             for inc in chosen:
                 fetch = Tee(fetcher, [recorders[inc.id]]) if inc.id in recorders else fetcher
+                before = dict(getattr(fetcher, "stats", {}))
                 captured[inc.id] = capture_articles(store.folder(inc.id), inc, fetch, matcher, opts)
+                after = getattr(fetcher, "stats", {})
+                article_fetch[inc.id] = {k: after.get(k, 0) - before.get(k, 0) for k in after
+                                         if after.get(k, 0) != before.get(k, 0)}
     except KeyboardInterrupt:
         interrupted = True
         print("interrupted: hits found so far are written", file=sys.stderr)
@@ -96,19 +101,39 @@ def execute(outlets: OutletsFile, incidents: list[Incident], chosen: list[Incide
     code = 1 if run.failed() or interrupted else 0
     ended = datetime.now(timezone.utc)
     chosen_outlets = [o for o in outlets.outlets if (o.id in opts.outlet_ids if opts.outlet_ids else o.enabled)]
+    network = getattr(fetcher, "network", None)
     for inc in chosen:
         folder = store.folder(inc.id)
+        outlet_recs = run.outlet_records(inc.id, chosen_outlets)
         record = {
             **start_record(inc, opts.argv, started, opts.since, opts.until),
             "ended": ended.isoformat(timespec="seconds"), "exit_code": code, "interrupted": interrupted,
-            "outlets_file": opts.outlets_file, "fetch": dict(getattr(fetcher, "stats", {})),
+            "outlets_file": opts.outlets_file,
+            "fetch": fetch_counts(outlet_recs, article_fetch.get(inc.id, {})),
+            "fetch_run": dict(getattr(fetcher, "stats", {})),
             "hits_new": folder.new, "hits_total": folder.existing + folder.new,
             "articles_new": captured.get(inc.id, 0),
-            "outlets": run.outlet_records(inc.id, chosen_outlets),
+            "outlets": outlet_recs,
         }
+        if network is not None:
+            record["network"] = network.as_dict()
+            if network.verdict():
+                record["network"]["verdict"] = network.verdict()
         folder.write_run(record)
         finish_folder(folder, inc, record)
     return Outcome(store, run, code, interrupted, captured)
+
+
+def fetch_counts(outlet_recs: dict, articles: dict) -> dict:
+    """One incident's fetch counters: the search requests of its own queries and of the shared
+    listings it was matched against (``shared_requests`` of them), and its article stage's."""
+    srcs = [s for o in outlet_recs.values() for s in o["sources"]]
+    return {"requests": sum(s["requests"] for s in srcs), "cache_hits": sum(s["from_cache"] for s in srcs),
+            "robots_blocked": sum(s["robots_blocked"] for s in srcs),
+            "errors": sum(len(s["errors"]) for s in srcs),
+            "shared_requests": sum(s.get("shared_requests", 0) for s in srcs),
+            "articles": {k: v for k, v in articles.items() if k in ("requests", "cache_hits", "errors",
+                                                                 "robots_blocked", "retries")}}
 
 
 def start_record(inc: Incident, argv: list[str], started: datetime, since: date | None, until: date | None) -> dict:

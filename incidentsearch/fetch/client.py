@@ -33,8 +33,9 @@ from .common import (
     _redirect_url,
     parse_retry_after,
 )
-from .errors import _HOST_DOWN, _NETWORK_ERRORS, error_text, retryable
+from .errors import _HOST_DOWN, _NETWORK_ERRORS, error_text, retryable, unreachable_reason
 from .robots import _RobotsMixin
+from .watch import NetworkWatch
 
 log = logging.getLogger("incidentsearch.fetch")
 
@@ -91,6 +92,8 @@ class Fetcher(_CacheMixin, _RobotsMixin):
         # hosts that could not be reached at all (DNS, refused, connect timeout) after every
         # retry: later requests to them fail at once instead of repeating the backoff
         self._down: dict[tuple, str] = {}
+        # which hosts answered and which could not be reached: "no network" when the first few all failed
+        self.network = NetworkWatch()
 
     # -- context manager -------------------------------------------------
     def __enter__(self) -> "Fetcher":
@@ -219,6 +222,9 @@ class Fetcher(_CacheMixin, _RobotsMixin):
                                                "not retried)", elapsed_s=time.monotonic() - started)
             if self.respect_robots and not robots_fetch:
                 rules = self._robots_for(current, interval)
+                if host in self._down:          # robots.txt found the host unreachable: do not ask again
+                    count_error()
+                    return Response(url=url, error=self._down[host], elapsed_s=time.monotonic() - started)
                 if rules is not None and not rules.can_fetch(current, self.robots_token):
                     self._count("robots_blocked")
                     log.info("disallowed by robots.txt: %s", current)
@@ -289,6 +295,17 @@ class Fetcher(_CacheMixin, _RobotsMixin):
                                         verify=True)
             except _NETWORK_ERRORS as exc:
                 err = self._error_text(exc)
+                unreached = unreachable_reason(exc)
+                if unreached and self.network.fail(host[1], unreached):
+                    log.warning("%s", self.network.first_warning())
+                if unreached and self.network.offline:
+                    # no host has answered: another attempt at a name that does not resolve or a
+                    # port that does not connect only makes the user wait
+                    self._down[host] = err
+                    log.info("%s: %s (no network: not retried)", current, err)
+                    count_error()
+                    return Response(url=url, final_url=current if current != url else None, error=err,
+                                    elapsed_s=time.monotonic() - started)
                 if attempt < self.retries and self._retryable(exc):
                     delay = self.backoff_s * 2 ** attempt
                     log.info("%s: %s; retry %d in %.2fs", current, err, attempt + 1, delay)
@@ -298,11 +315,12 @@ class Fetcher(_CacheMixin, _RobotsMixin):
                     continue
                 log.info("%s: %s", current, err)
                 count_error()
-                if err in _HOST_DOWN or err.startswith("connect timeout"):
+                if err in _HOST_DOWN or err.startswith("connect timeout") or unreached:
                     self._down[host] = err
                 return Response(url=url, final_url=current if current != url else None, error=err,
                                 elapsed_s=time.monotonic() - started)
 
+            self.network.answer(host[1])
             status = resp.status_code
             wait = None
             if status in RETRY_AFTER_STATUSES:

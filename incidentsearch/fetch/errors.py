@@ -85,6 +85,36 @@ def error_text(exc: BaseException, *, connect_timeout_s: float, timeout_s: float
     return f"request failed: {type(exc).__name__}: {_first_line(str(exc))}"
 
 
+def unreachable_reason(exc: BaseException) -> str | None:
+    """Why a host could not be reached at all (no HTTP answer began), in a few words, or None
+    when the trouble came later (a timeout reading, a reset body, TLS): the failures that,
+    on every host a run asks first, mean there is no network."""
+    import errno
+    import socket
+
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return "proxy unreachable"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "connect timeout"
+    if not isinstance(exc, requests.exceptions.ConnectionError) or isinstance(
+            exc, (requests.exceptions.SSLError, requests.exceptions.ReadTimeout)):
+        return None
+    chain = list(_cause_chain(exc))
+    for e in chain:
+        if isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError" \
+                or "Name or service not known" in str(e) or "name resolution" in str(e):
+            return "DNS lookup failed"
+        if isinstance(e, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(e, OSError) and e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL):
+            return "network unreachable"
+    # urllib3's NewConnectionError is a ConnectTimeoutError too: only a real timeout counts here
+    if any(isinstance(e, (urllib3.exceptions.ConnectTimeoutError, TimeoutError)) and
+           not isinstance(e, urllib3.exceptions.NewConnectionError) for e in chain):
+        return "connect timeout"
+    return None
+
+
 def retryable(exc: BaseException) -> bool:
     """Whether another attempt may go better (connection trouble, timeouts, a broken body)."""
     if isinstance(exc, (_TooLarge, requests.exceptions.TooManyRedirects, requests.exceptions.SSLError,
