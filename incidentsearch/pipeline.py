@@ -103,6 +103,8 @@ def _record(task: Task, c: Candidate, m, lang: str, published, listing_url: str)
            "found_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "listing_url": listing_url}
     if c.publisher:
         rec["publisher"] = c.publisher
+    if c.summary and c.summary.strip() != c.title.strip():
+        rec["snippet"] = c.summary          # the listing's own summary: the dossier shows it as the lead
     return rec
 
 

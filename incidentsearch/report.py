@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .report_parts import (_as_date, _e, _get, _lang, _lang_label, _lang_order, _link, _shown_date, _texts,
-                           _timeline, safe_href)
+                           _timeline, evidence_words, lead_of, reader_date, safe_href)
 from .store import atomic_write
 
 CSS = """
@@ -43,7 +43,8 @@ th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid
 thead th{background:var(--bg2);border-bottom:2px solid #b9bdc4;position:sticky;top:0}
 tbody th{background:#eef0f3;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 td.date{white-space:nowrap;font-variant-numeric:tabular-nums}
-td.feat{font-size:.75em;color:var(--muted);max-width:220px}.hl{font-weight:500}
+td.feat{font-size:.8em;color:var(--muted);max-width:240px}
+p.lead{margin:3px 0 2px;font-size:.92em;color:#333;max-width:60em}.hl{font-weight:500}
 .tag{display:inline-block;font-size:.75em;padding:0 5px;border-radius:3px;border:1px solid var(--line);
  background:var(--bg2);white-space:nowrap}
 .ok{color:#2e7d32}.partial{color:#b26a00}.failed{color:#c62828;font-weight:600}
@@ -130,7 +131,9 @@ def _sort_key(hit: dict):
     return (_as_date(pub) or dt.date.max, str(pub or ""), str(hit.get("outlet") or ""), str(hit.get("title") or ""))
 
 
-def _hit_row(hit: dict, article: dict | None) -> str:
+def _hit_row(hit: dict, article: dict | None, incident_day: dt.date | None = None) -> str:
+    """One report: its date (and how far from the incident), outlet, headline with its lead
+    under it, the saved copy and the original one click away, and the evidence in words."""
     lang = _lang(hit)
     title = _e(hit.get("title") or hit.get("url") or "(no title)")
     lang_attr = lang or None
@@ -139,9 +142,15 @@ def _hit_row(hit: dict, article: dict | None) -> str:
         head = _link(saved, title, cls="hl", lang=lang_attr, external=False)
     else:
         head = _link(hit.get("url"), title, cls="hl", lang=lang_attr)
+    lead, where = lead_of(hit, article)
+    if lead:
+        head += (f'<p class="lead"{f" lang={chr(34)}{lang}{chr(34)}" if lang else ""}>{_e(lead)}'
+                 f' <span class="small">({_e(where)})</span></p>')
     links = []
+    if saved and safe_href(saved):
+        links.append(_link(saved, "saved copy", external=False))
     orig = _link(hit.get("url"), "original")
-    if "<a " in orig and saved and safe_href(saved):
+    if "<a " in orig:
         links.append(orig)
     if article:
         if article.get("source") == "wayback" and safe_href(article.get("snapshot")):
@@ -151,31 +160,37 @@ def _hit_row(hit: dict, article: dict | None) -> str:
             links.append(_link(final, "publisher page"))
         if article.get("error"):
             links.append(f'<span class="failed">capture failed: {_e(article.get("error"))}</span>')
-    extra = f'<div class="small">{" · ".join(links)}</div>' if links else ""
+    extra = f'<div class="small links">{" · ".join(links)}</div>' if links else ""
     outlet = _e(hit.get("outlet"))
     if hit.get("publisher") and hit.get("publisher") != hit.get("outlet"):
         outlet += f'<div class="small">via {_e(hit.get("publisher"))}</div>'
     score = hit.get("score")
     score = f"{score:g}" if isinstance(score, (int, float)) else _e(score)
     matched = hit.get("matched") or []
-    feats = _e("; ".join(str(m) for m in matched) if isinstance(matched, list) else matched)
+    feats = _e(evidence_words(matched, hit.get("decided_by")))
+    raw = _e("; ".join(str(m) for m in matched) if isinstance(matched, list) else matched)
     cluster = hit.get("cluster")
     cluster = f'<a href="#cluster-{_e(cluster)}">{_e(cluster)}</a>' if cluster not in (None, "") else ""
-    return (f'<tr class="hit" data-lang="{_e(lang)}"><td class="date">{_e(_shown_date(hit.get("published")))}</td>'
+    shown, rel = reader_date(hit.get("published"), incident_day)
+    iso = _as_date(hit.get("published"))
+    when = (f'{_e(shown)}<div class="small">{_e(rel)}</div>' if rel else _e(shown))
+    return (f'<tr class="hit" data-lang="{_e(lang)}"><td class="date" data-date="{iso.isoformat() if iso else ""}">'
+            f"{when}</td>"
             f"<td>{outlet}</td><td>{_e(lang)}</td><td>{head}{extra}</td><td class=\"num\">{score}</td>"
             f'<td>{cluster}</td><td><span class="tag">{_e(hit.get("source"))}</span></td>'
-            f'<td class="feat">{feats}</td></tr>')
+            f'<td class="feat" title="{raw}">{feats}</td></tr>')
 
 
-def _table(hits: list[dict], articles: dict[str, dict], *, failed: bool = False) -> str:
+def _table(hits: list[dict], articles: dict[str, dict], *, failed: bool = False,
+           incident_day: dt.date | None = None) -> str:
     dated = sorted((h for h in hits if _as_date(h.get("published"))), key=_sort_key)
     undated = sorted((h for h in hits if not _as_date(h.get("published"))), key=_sort_key)
     head = ("<thead><tr><th>Date</th><th>Outlet</th><th>Lang</th><th>Headline</th><th class=\"num\">Score</th>"
-            "<th>Cluster</th><th>Source</th><th>Features</th></tr></thead>")
-    body = '<tbody class="dated">' + "".join(_hit_row(h, articles.get(h.get("url"))) for h in dated) + "</tbody>"
+            "<th>Cluster</th><th>Source</th><th>Evidence</th></tr></thead>")
+    body = '<tbody class="dated">' + "".join(_hit_row(h, articles.get(h.get("url")), incident_day) for h in dated) + "</tbody>"
     if undated:
         body += ('<tbody class="undated"><tr><th colspan="8">Undated reports</th></tr>'
-                 + "".join(_hit_row(h, articles.get(h.get("url"))) for h in undated) + "</tbody>")
+                 + "".join(_hit_row(h, articles.get(h.get("url")), incident_day) for h in undated) + "</tbody>")
     return (f'<section id="hits"><h2>Reports ({len(hits)})</h2>'
             + (f'<table class="hits">{head}{body}</table>' if hits else
                '<p class="muted">No reports found' + (" by the sources that answered (see the top of the page)."
@@ -300,7 +315,8 @@ def render(incident, hits: list[dict], *, articles: dict[str, dict] | None = Non
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(title)} — reports</title><style>{CSS}</style></head><body>"
             + _state(run, len(hits)) + _card(incident, hits, clusters) + _timeline(incident, hits)
-            + _table(hits, articles, failed=bool(_state(run, len(hits))))
+            + _table(hits, articles, failed=bool(_state(run, len(hits))),
+                     incident_day=_as_date(_get(incident, "date")))
             + _clusters(clusters, hits) + _coverage(run)
             + f"<footer>Generated {now} by incidentsearch {_e(__version__)}.</footer></body></html>\n")
 

@@ -183,3 +183,85 @@ def _timeline(incident, hits: list[dict]) -> str:
     note = (f'<p class="small">{first.isoformat()} – {last.isoformat()}, {len(per_day)} days with reports'
             + (f"; {undated} undated reports are not shown" if undated else "") + ".</p>")
     return head + f'<div class="legend">{legend}</div>' + "".join(out) + note + "</section>"
+
+
+# ---------------------------------------------------------------- in words
+
+_SOURCE_OF = {"url": "in the URL", "snippet": "in the summary", "article": "in the article", "text": "in the post"}
+_DATES = {"in-window": "in the window", "unknown": "undated", "only-window": "the only incident of its kind "
+          "whose window holds the date"}
+
+
+def _feature_words(label: str) -> str:
+    """One ``matched`` label ("place:Soloti", "similar:52", "event:shooting=стрельба (url)") said
+    for a reader ("names Soloti", "close to a description (52)"); an unknown kind stays as it is."""
+    raw = str(label)
+    m = re.fullmatch(r"(.*?) \((url|snippet|article|text)\)", raw)
+    body, where = (m.group(1), _SOURCE_OF[m.group(2)]) if m else (raw, "")
+    kind, _, value = body.partition(":")
+    value = value.strip()
+    said = None
+    if kind == "place" and value:
+        said = f"names {value}"
+    elif kind == "region" and value:
+        said = f"names the region {value}"
+    elif kind == "actor" and value:
+        said = f"names {value}"
+    elif kind == "term" and value:
+        said = f"says “{value}”"
+    elif kind == "event" and value:
+        concept, _, word = value.partition("=")
+        said = f"tells of {concept.replace('_', ' ')}" + (f" (“{word}”)" if word else "")
+    elif kind == "figure" and value:
+        said = f"repeats the figure {value}"
+    elif kind == "similar" and value:
+        said = f"close to a description ({value})"
+    elif kind == "semantic" and value:
+        said = f"means what a description says ({value})"
+    elif kind == "date" and value in _DATES:
+        said = _DATES[value]
+    elif kind == "kind" and value:
+        said = f"an event of the kind {value.replace('_', ' ')}"
+    if said is None:
+        return raw
+    return f"{said} ({where})" if where else said
+
+
+def evidence_words(matched, decided_by=None) -> str:
+    """A hit's matched features in words, joined by '; ' (what decided it last)."""
+    items = matched if isinstance(matched, list) else ([matched] if matched else [])
+    out = "; ".join(_feature_words(m) for m in items)
+    if decided_by in ("headline", "snippet", "article"):
+        out += ("; " if out else "") + {"headline": "decided by the headline", "snippet": "decided by the summary",
+                                         "article": "decided by the article's page"}[decided_by]
+    return out
+
+
+def reader_date(published, incident_day: dt.date | None) -> tuple[str, str]:
+    """(a publication date as a reader says it, "Sat 15 Oct 2022, 14:30", and how far it is from
+    the incident's day: "the day of the incident", "2 days after"); ("", "") when undated."""
+    day = _as_date(published)
+    if day is None:
+        return "", ""
+    time = published[11:16] if isinstance(published, str) and len(published) >= 16 else ""
+    shown = f"{day:%a} {day.day} {day:%b %Y}" + (f", {time}" if re.fullmatch(r"\d\d:\d\d", time) else "")
+    if incident_day is None:
+        return shown, ""
+    n = (day - incident_day).days
+    rel = ("the day of the incident" if n == 0 else "the day after" if n == 1 else "the day before" if n == -1
+           else f"{n} days after" if n > 0 else f"{-n} days before")
+    return shown, rel
+
+
+def lead_of(hit: dict, article: dict | None, limit: int = 320) -> tuple[str, str]:
+    """(the report's opening text, where it came from): the captured page's lead, a post's own
+    text, or the feed's summary; ("", "") when there is none. Cut on a word near ``limit``."""
+    for text, where in (((article or {}).get("lead"), "the captured page" if (article or {}).get("source") != "wayback"
+                         else "the Wayback copy"),
+                        (hit.get("text"), "the post"), (hit.get("snippet"), "the feed's summary")):
+        if isinstance(text, str) and text.strip():
+            text = re.sub(r"\s+", " ", re.sub(r"<[^>]{0,200}>", " ", text)).strip()
+            if len(text) > limit:
+                text = text[:limit].rsplit(" ", 1)[0] + " …"
+            return text, where
+    return "", ""

@@ -124,7 +124,7 @@ def test_table_rows_sorted_and_undated_last(report, dataset):
     dated_rows = doc.xpath("//tbody[@class='dated']/tr[@class='hit']")
     undated_rows = doc.xpath("//tbody[@class='undated']/tr[@class='hit']")
     assert len(undated_rows) == sum(1 for h in hits if not h["published"]) > 0
-    dates = [r.xpath("./td[1]")[0].text_content()[:10] for r in dated_rows]
+    dates = [r.xpath("./td[1]")[0].get("data-date") for r in dated_rows]
     assert dates == sorted(dates) and all(dates)
     assert all(not r.xpath("./td[1]")[0].text_content() for r in undated_rows)
     # Russian headlines carry lang="ru"
@@ -133,8 +133,8 @@ def test_table_rows_sorted_and_undated_last(report, dataset):
     assert sorted(tagged) == sorted(ru)
     # a saved copy: headline links to it, and the original is linked too
     saved = doc.xpath("//a[@href='articles/0001.html']")
-    assert len(saved) == 1
-    assert saved[0].getparent().xpath(f".//a[@href='{hits[1]['url']}']")
+    assert len(saved) == 2 and saved[1].text_content() == "saved copy"      # the headline, and said in words
+    assert saved[1].getparent().xpath(f".//a[@href='{hits[1]['url']}']")[0].text_content() == "original"
 
 
 def test_clusters(report, dataset):
