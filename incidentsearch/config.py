@@ -167,6 +167,15 @@ class Glossary(Strict):
     """queries/glossary.yaml: event concepts and their words per language."""
 
     concepts: dict[Annotated[str, Field(pattern=ID_RE)], Texts] = Field(default_factory=dict)
+    broad: list[str] = Field(default_factory=list, description=(
+        "Concepts that every war story uses (attack, casualties, soldiers): weak evidence of an incident's kind."))
+
+    @model_validator(mode="after")
+    def _known_broad(self) -> "Glossary":
+        unknown = [c for c in self.broad if c not in self.concepts]
+        if unknown:
+            raise ValueError(f"broad: unknown concept(s) {', '.join(unknown)}")
+        return self
 
 
 # ---------------------------------------------------------------- loading

@@ -32,6 +32,9 @@ class Response:
     elapsed_s: float = 0.0
     error: str | None = None
     robots_blocked: bool = False
+    method: str = "GET"                        # what was sent: the method, and a POST's body and type
+    request_body: bytes = b""
+    request_type: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -90,6 +93,9 @@ class Match:
     matched: tuple[str, ...] = ()              # aliases/terms/features that fired
     accepted: bool = False
     reasons: tuple[str, ...] = ()              # human explanation lines
+    decided_by: str | None = None              # headline | snippet | article: the evidence that decided
+    contributions: tuple[tuple[str, float, float], ...] = ()   # (feature, value, weight x value)
+    stage: str = "verdict"                     # verdict: judged; read: the page decides; none: not a candidate
 
 
 Published = date | datetime | None

@@ -5,14 +5,14 @@ own matcher once; memory stays flat however long the stream (bench/bench_match.p
 """
 from __future__ import annotations
 
-from .match import Matcher
+from .matcher import Matcher
 
 _WORKER: Matcher | None = None
 
 
-def _init_worker(incidents, glossary, window) -> None:
+def _init_worker(incidents, settings) -> None:
     global _WORKER
-    _WORKER = Matcher(incidents, glossary=glossary, window=window)
+    _WORKER = Matcher(incidents, **settings)
 
 
 def _best_chunk(chunk):
@@ -44,8 +44,7 @@ def best_stream(matcher: Matcher, items, *, workers: int = 0, chunk: int = 2000)
     from collections import deque
 
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    with ctx.Pool(workers, initializer=_init_worker,
-                  initargs=(matcher.incidents, matcher.glossary, matcher.window)) as pool:
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(matcher.incidents, matcher.settings())) as pool:
         pending: deque = deque()
         for c in chunks():
             pending.append(pool.apply_async(_best_chunk, (c,)))
