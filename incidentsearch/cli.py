@@ -143,6 +143,14 @@ def _load(args):
         return None
 
 
+def _lint(qdir: Path) -> list[str]:
+    """validate's warnings (config_lint): the incidents load, but would match badly."""
+    from .config import incident_files, load_incident
+    from .config_lint import lint
+
+    return lint({f: load_incident(f) for f in incident_files(qdir)}, load_glossary(qdir))
+
+
 def _select(args, outlets, incidents):
     """The chosen incidents and outlet ids, or an error line."""
     known_inc = {i.id for i in incidents}
@@ -192,6 +200,8 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_USAGE
     outlets, incidents = loaded
     if args.command == "validate":
+        for line in _lint(args.queries):
+            print(line, file=sys.stderr)
         n_src = sum(len(o.sources) for o in outlets.outlets)
         print(f"ok: {len(outlets.outlets)} outlets ({n_src} sources) in {args.outlets}; "
               f"{len(incidents)} incidents in {args.queries}")

@@ -169,6 +169,9 @@ class Glossary(Strict):
     concepts: dict[Annotated[str, Field(pattern=ID_RE)], Texts] = Field(default_factory=dict)
     broad: list[str] = Field(default_factory=list, description=(
         "Concepts that every war story uses (attack, casualties, soldiers): weak evidence of an incident's kind."))
+    generic: Texts = Field(default_factory=Texts, description=(
+        "Names too generic to identify an incident (the armed forces, a ministry): validate warns when an "
+        "incident lists one as a place or actor (besides its built-in list)."))
 
     @model_validator(mode="after")
     def _known_broad(self) -> "Glossary":
