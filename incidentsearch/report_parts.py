@@ -211,7 +211,7 @@ def _feature_words(label: str) -> str:
         said = f"says “{value}”"
     elif kind == "event" and value:
         concept, _, word = value.partition("=")
-        said = f"tells of {concept.replace('_', ' ')}" + (f" (“{word}”)" if word else "")
+        said = f"tells of {concept.replace('_', ' ').replace('-', ' ')}" + (f" (“{word}”)" if word else "")
     elif kind == "figure" and value:
         said = f"repeats the figure {value}"
     elif kind == "similar" and value:
@@ -221,7 +221,7 @@ def _feature_words(label: str) -> str:
     elif kind == "date" and value in _DATES:
         said = _DATES[value]
     elif kind == "kind" and value:
-        said = f"an event of the kind {value.replace('_', ' ')}"
+        said = f"an event of the kind {value.replace('_', ' ').replace('-', ' ')}"
     if said is None:
         return raw
     return f"{said} ({where})" if where else said

@@ -9,6 +9,7 @@ JSON search API. A fifth outlet points at a port nobody listens on.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -348,20 +349,73 @@ def test_replay_of_a_recording_reproduces_the_hits_offline(tmp_path, site, guard
 
 
 def test_the_bundled_demo_replays_into_a_dossier(tmp_path, guarded_env):
+    """samples/demo.warc.gz: a run about one of our own incidents, offline, in two languages,
+    from several outlets, with a syndication cluster, pages captured live and one read from
+    the Wayback fallback (issue 14)."""
+    import stat
+
     out = tmp_path / "results"
     proc = subprocess.run([sys.executable, str(ROOT / "search.py"), "--replay", str(ROOT / "samples" / "demo.warc.gz"),
                            "--results", str(out), "--no-cache"], cwd=tmp_path, env=guarded_env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr + proc.stdout
-    folder = next(out.iterdir()) / "jabalia-2023"
+    assert [p.name for p in next(out.iterdir()).iterdir()] == ["soloti-2022"]
+    assert (ROOT / "queries" / "soloti-2022.yaml").exists()          # one of our own incidents
+    folder = next(out.iterdir()) / "soloti-2022"
     hits = hits_of(folder)
-    assert {h["outlet"] for h in hits} == {"huffpost-uk", "newsrepost"}
+    assert len(hits) >= 5 and {h["lang"] for h in hits} == {"ru", "en"}
+    assert len({h["outlet"] for h in hits}) >= 5
+    assert all(h["published"] and h["published"][:10] in ("2022-10-15", "2022-10-16") for h in hits)
     arts = [json.loads(line) for line in (folder / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert len(arts) == len(hits) and all(a["source"] == "live" and a["chars"] > 1000 for a in arts)
+    assert len(arts) == len(hits) and all(a["chars"] > 200 and a["lead"] for a in arts)
+    assert sorted(a["source"] for a in arts).count("wayback") == 1 and "live" in {a["source"] for a in arts}
+    gone = next(a for a in arts if a["source"] == "wayback")
+    assert gone["status"] == 404 and gone["snapshot"].startswith("https://web.archive.org/web/")
     assert all((folder / a["html"]).exists() and (folder / a["text"]).exists() for a in arts)
+    assert all("Constructed page for the incidentsearch demo" in (folder / a["html"]).read_text(encoding="utf-8")
+               or "Страница построена для демонстрации" in (folder / a["html"]).read_text(encoding="utf-8")
+               for a in arts)
     assert all(a["match"]["verdict"] == "confirmed" for a in arts)
     clusters = json.loads((folder / "clusters.json").read_text(encoding="utf-8"))
     big = [c for c in clusters if len(c["members"]) > 1]
-    assert len(big) == 1 and big[0]["original"].startswith("https://www.huffingtonpost.co.uk/")
+    assert len(big) == 1 and {u.split("/")[2] for u in big[0]["members"]} == {"www.devdiscourse.com", "adaderana.lk"}
     report = (folder / "report.html").read_text(encoding="utf-8")
-    assert "<svg" in report and "Jabalia" in report
+    assert "<svg" in report and "Soloti" in report and 'id="state"' not in report
+    assert "Wayback copy" in report and "saved copy" in report and "the day of the incident" in report
+    for name in ("hits.csv", "run.json", "report.html", "clusters.json", "hits.jsonl"):
+        assert stat.S_IMODE((folder / name).stat().st_mode) & 0o044 == 0o044, name   # readable by colleagues
+
+
+def test_the_demo_dossier_in_headless_chromium(tmp_path, guarded_env):
+    """The demo's dossier as a browser shows it: every report's lead under its headline, its
+    saved copy and original one click away, the evidence in words (issue 14)."""
+    import shutil as _shutil
+
+    from test_report import CHROMIUM, _chromium
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium (bash .ci/chromium.sh installs it as root)")
+    import lxml.html
+
+    out = tmp_path / "results"
+    proc = subprocess.run([sys.executable, str(ROOT / "search.py"), "--replay", str(ROOT / "samples" / "demo.warc.gz"),
+                           "--results", str(out), "--no-cache"], cwd=tmp_path, env=guarded_env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    page = next(out.iterdir()) / "soloti-2022" / "report.html"
+    png = tmp_path / "demo.png"
+    _chromium(tmp_path, f"--screenshot={png}", "--window-size=1280,2400", page.resolve().as_uri())
+    assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if os.environ.get("DEMO_SCREENSHOT"):
+        _shutil.copy(png, os.environ["DEMO_SCREENSHOT"])
+    dom = _chromium(tmp_path, "--dump-dom", page.resolve().as_uri())
+    doc = lxml.html.fromstring(dom.stdout)
+    rows = doc.xpath("//table[@class='hits']//tr[@class='hit']")
+    assert len(rows) == 7
+    for r in rows:
+        assert len(r.xpath(".//p[@class='lead']")[0].text_content()) > 100
+        assert [a.text_content() for a in r.xpath(".//div[contains(@class,'links')]/a")][:2] == ["saved copy",
+                                                                                                  "original"]
+        words = r.xpath("./td[@class='feat']")[0].text_content()
+        assert "in the window" in words and ":" not in words.replace("“", "").split("(")[0][:3]
+    assert any("Wayback copy" in r.text_content() for r in rows)
+    assert not doc.xpath("//script")
