@@ -43,7 +43,7 @@ th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid
 thead th{background:var(--bg2);border-bottom:2px solid #b9bdc4;position:sticky;top:0}
 tbody th{background:#eef0f3;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 td.date{white-space:nowrap;font-variant-numeric:tabular-nums}
-td.feat{font-size:.8em;color:var(--muted);max-width:240px}
+td.feat{font-size:.8em;color:var(--muted);min-width:220px;max-width:320px}
 p.lead{margin:3px 0 2px;font-size:.92em;color:#333;max-width:60em}.hl{font-weight:500}
 .tag{display:inline-block;font-size:.75em;padding:0 5px;border-radius:3px;border:1px solid var(--line);
  background:var(--bg2);white-space:nowrap}

@@ -192,45 +192,68 @@ _DATES = {"in-window": "in the window", "unknown": "undated", "only-window": "th
           "whose window holds the date"}
 
 
-def _feature_words(label: str) -> str:
-    """One ``matched`` label ("place:Soloti", "similar:52", "event:shooting=стрельба (url)") said
-    for a reader ("names Soloti", "close to a description (52)"); an unknown kind stays as it is."""
+def _feature_parts(label: str) -> tuple[str, str, str] | None:
+    """(phrase, value, where) of one ``matched`` label: ("names", "Soloti", ""), ("tells of",
+    "shooting", "in the URL"); None for a kind this page does not know."""
     raw = str(label)
     m = re.fullmatch(r"(.*?) \((url|snippet|article|text)\)", raw)
     body, where = (m.group(1), _SOURCE_OF[m.group(2)]) if m else (raw, "")
     kind, _, value = body.partition(":")
     value = value.strip()
-    said = None
-    if kind == "place" and value:
-        said = f"names {value}"
-    elif kind == "region" and value:
-        said = f"names the region {value}"
-    elif kind == "actor" and value:
-        said = f"names {value}"
-    elif kind == "term" and value:
-        said = f"says “{value}”"
-    elif kind == "event" and value:
-        concept, _, word = value.partition("=")
-        said = f"tells of {concept.replace('_', ' ').replace('-', ' ')}" + (f" (“{word}”)" if word else "")
-    elif kind == "figure" and value:
-        said = f"repeats the figure {value}"
-    elif kind == "similar" and value:
-        said = f"close to a description ({value})"
-    elif kind == "semantic" and value:
-        said = f"means what a description says ({value})"
-    elif kind == "date" and value in _DATES:
-        said = _DATES[value]
-    elif kind == "kind" and value:
-        said = f"an event of the kind {value.replace('_', ' ').replace('-', ' ')}"
-    if said is None:
-        return raw
+    if not value:
+        return None
+    if kind in ("place", "actor"):
+        return "names", value, where
+    if kind == "region":
+        return "names the region", value, where
+    if kind == "term":
+        return "says", f"“{value}”", where
+    if kind == "event":
+        return "tells of", value.partition("=")[0].replace("_", " ").replace("-", " "), where
+    if kind == "figure":
+        return "repeats the figure", value, where
+    if kind == "similar":
+        return f"close to a description ({value})", "", where
+    if kind == "semantic":
+        return f"means what a description says ({value})", "", where
+    if kind == "date" and value in _DATES:
+        return _DATES[value], "", where
+    if kind == "kind":
+        return "an event of the kind", value.replace("_", " ").replace("-", " "), where
+    return None
+
+
+def _feature_words(label: str) -> str:
+    """One ``matched`` label ("place:Soloti", "similar:52", "event:shooting=стрельба (url)") said
+    for a reader ("names Soloti", "close to a description (52)"); an unknown kind stays as it is."""
+    got = _feature_parts(label)
+    if got is None:
+        return str(label)
+    phrase, value, where = got
+    said = f"{phrase} {value}" if value else phrase
     return f"{said} ({where})" if where else said
 
 
 def evidence_words(matched, decided_by=None) -> str:
-    """A hit's matched features in words, joined by '; ' (what decided it last)."""
+    """A hit's matched features in words, those of one kind and one source of evidence said
+    together ("names Soloti, Valuyki (in the article)"), in the order they first fired, joined
+    by '; ', then what decided it. A kind this page does not know is shown as its label."""
     items = matched if isinstance(matched, list) else ([matched] if matched else [])
-    out = "; ".join(_feature_words(m) for m in items)
+    groups: dict[tuple[str, str], list[str]] = {}
+    for m in items:
+        got = _feature_parts(m)
+        key = (got[0], got[2]) if got else (str(m), "\0raw")
+        vals = groups.setdefault(key, [])
+        if got and got[1] and got[1] not in vals:
+            vals.append(got[1])
+    parts = []
+    for (phrase, where), vals in groups.items():
+        if where == "\0raw":
+            parts.append(phrase)
+            continue
+        said = f"{phrase} {', '.join(vals)}" if vals else phrase
+        parts.append(f"{said} ({where})" if where else said)
+    out = "; ".join(parts)
     if decided_by in ("headline", "snippet", "article"):
         out += ("; " if out else "") + {"headline": "decided by the headline", "snippet": "decided by the summary",
                                          "article": "decided by the article's page"}[decided_by]

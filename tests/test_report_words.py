@@ -16,8 +16,12 @@ from incidentsearch.report_parts import evidence_words, lead_of, reader_date
     (["region:Газа", "actor:ВСУ", "term:стрельба", "figure:11"], None,
      "names the region Газа; names ВСУ; says “стрельба”; repeats the figure 11"),
     (["event:shooting=стрельба (url)", "place:Грайворон (snippet)", "semantic:71", "date:only-window"], "snippet",
-     "tells of shooting (“стрельба”) (in the URL); names Грайворон (in the summary); means what a description "
+     "tells of shooting (in the URL); names Грайворон (in the summary); means what a description "
      "says (71); the only incident of its kind whose window holds the date; decided by the summary"),
+    (["place:Солоти (article)", "region:Белгород", "place:Soloti (article)", "region:Belgorod", "figure:11",
+      "figure:15", "event:training-ground=полигон", "event:shooting=стрельба", "place:Солоти (article)"], None,
+     "names Солоти, Soloti (in the article); names the region Белгород, Belgorod; repeats the figure 11, 15; "
+     "tells of training ground, shooting"),
     (["kind:cross_border_raid", "date:unknown (article)", "newkind:whatever", "place"], "article",
      "an event of the kind cross border raid; undated (in the article); newkind:whatever; place; "
      "decided by the article's page"),
