@@ -9,7 +9,6 @@ fetched again: the text is saved as the ``.txt`` and the record's ``source`` is 
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
 import os
@@ -20,6 +19,7 @@ from datetime import date, datetime, timezone
 from urllib.parse import urlsplit
 
 from . import dates
+from .sources import google_news_links
 from .sources.google_news import join_query
 
 from .extract import LEAD_CHARS, Article, _collapse, _lead, dateline, extract, strip_site_suffix  # noqa: F401 (re-exported)
@@ -63,18 +63,13 @@ def _host(url: str | None) -> str:
 
 
 def google_news_target(url: str) -> str | None:
-    """The publisher URL inside an old-style Google News article id (CBMi...), if any."""
+    """The publisher URL inside an old-style Google News article id (CBMi...), if any. Current
+    (opaque) ids are resolved by the search stage (google_news_resolve.py): a hit from a
+    Google News search then already carries the publisher's URL, and the Google link in ``via``."""
     if _host(url) not in GOOGLE_NEWS_HOSTS:
         return None
-    m = re.search(r"/articles/([A-Za-z0-9_-]{8,})", urlsplit(url).path)
-    if not m:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(m.group(1) + "=" * (-len(m.group(1)) % 4))
-    except (ValueError, TypeError):
-        return None
-    found = re.search(rb"https?://[\x21-\x7e]+", raw)
-    return found.group(0).decode("ascii") if found else None
+    token = google_news_links.article_id(url)
+    return google_news_links.decode_id(token) if token else None
 
 
 _REFRESH = re.compile(r"""<meta[^>]+http-equiv=["']?refresh["']?[^>]*content=["']?\s*\d+\s*;\s*url=([^"'>\s]+)""", re.I)

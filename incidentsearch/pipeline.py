@@ -11,13 +11,15 @@ import logging
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import Callable, Protocol
 from urllib.parse import urlsplit
 
 from . import dates, sources, text
 from .config import Incident, Outlet, OutletsFile
+from .google_news_resolve import Item as LinkItem
+from .google_news_resolve import Resolver
 from .urls import canonical_url
 from .match import Matcher
 from .models import Candidate, Parsed, Response
@@ -52,6 +54,8 @@ class SourceStats:
     splits: int = 0                                       # windows halved because an answer was full
     pending: Counter = field(default_factory=Counter)    # incident -> undated headlines left for the article stage
     skipped: Counter = field(default_factory=Counter)    # items the parser left out, by reason
+    resolved: Counter = field(default_factory=Counter)   # Google News links -> publisher URL, by how
+    unresolved: Counter = field(default_factory=Counter) # ... that Google refused to resolve, by why
 
     incident: str | None = None                           # None: a listing every incident shares
 
@@ -92,7 +96,10 @@ class SourceStats:
                 "errors": self.errors, "robots_blocked": self.robots_blocked, "capped": self.capped,
                 "splits": self.splits,
                 "pending": self.pending.get(incident_id, 0) if incident_id else sum(self.pending.values()),
-                "skipped": dict(sorted(self.skipped.items()))}
+                "skipped": dict(sorted(self.skipped.items())),
+                **({"resolved": dict(sorted(self.resolved.items())), "unresolved": sum(self.unresolved.values()),
+                    "unresolved_reasons": dict(sorted(self.unresolved.items()))}
+                   if self.kind == "google_news" else {})}
 
 
 def _record(task: Task, c: Candidate, m, lang: str, published, listing_url: str) -> dict:
@@ -105,6 +112,7 @@ def _record(task: Task, c: Candidate, m, lang: str, published, listing_url: str)
         rec["publisher"] = c.publisher
     if c.summary and c.summary.strip() != c.title.strip():
         rec["snippet"] = c.summary          # the listing's own summary: the dossier shows it as the lead
+    rec.update({k: c.extra[k] for k in ("via", "resolved_by") if c.extra.get(k)})   # a Google News link resolved
     return rec
 
 
@@ -123,6 +131,8 @@ class Run:
         self._logged: set[tuple[str, str]] = set()   # (host, failure) already said at WARNING
         self._seen: set[tuple[str, str]] = set()     # (incident, canonical url) matched this run
         self._lock = threading.Lock()                 # the store and _seen, shared by host threads
+        self.resolver = Resolver.for_outlets(outlets, fetcher)   # Google News links -> publisher URLs
+        self._counted: set[tuple[str, int, str]] = set()        # links counted in resolved/unresolved
 
     # ------------------------------------------------------------------ tasks
     def stats_for(self, task: Task) -> SourceStats:
@@ -212,6 +222,7 @@ class Run:
             if got is None:
                 return
             parsed, resp = got
+            parsed = self._resolve_links(task, st, parsed, url, resp)
             fresh = [c for c in parsed.candidates if c.url not in seen_urls]
             seen_urls.update(c.url for c in parsed.candidates)
             self._follow(task, st, parsed, depth=1)
@@ -268,6 +279,71 @@ class Run:
         st.candidates += len(parsed.candidates)
         st.skipped.update(parsed.skipped)
         return parsed, resp
+
+    def _resolve_links(self, task: Task, st: SourceStats, parsed: Parsed, listing_url: str,
+                       resp: Response) -> Parsed:
+        """A Google News answer's links, for the headlines that may become hits or pending,
+        resolved in one batch to the publisher's URL: the candidate's ``url`` becomes it and
+        ``extra["via"]`` keeps the Google link (``resolved_by`` says how). A link Google
+        would not resolve (and no fallback found) stays as it is, counted in ``unresolved``."""
+        if task.spec.kind != "google_news" or not parsed.candidates:
+            return parsed
+        # one batch per incident the headlines fit (usually the task's own): what is asked for an
+        # incident does not depend on the other incidents of the run, so --replay of one incident's
+        # WARC sends the very requests recorded in it
+        groups: dict[str, dict[str, LinkItem]] = {}
+        for c in parsed.candidates:
+            got = self._worth_resolving(task, c, resp.date)
+            for inc in (got[1] if got else ()):
+                groups.setdefault(inc, {}).setdefault(c.url, LinkItem(c.url, c.title, c.extra.get("publisher_url"), got[0]))
+        if not groups:
+            return parsed
+        recs = ([self.recorders[task.incident.id]] if task.incident and task.incident.id in self.recorders
+                else list(self.recorders.values()))
+        done: dict = {}
+        for inc in sorted(groups):
+            got = self.resolver.resolve(list(groups[inc].values()), listing_url=listing_url, endpoint=task.spec.url,
+                                        rate_limit_s=task.spec.rate_limit_s,
+                                        scope=f"{task.incident.id if task.incident else ''}/{inc}",
+                                        record=lambda r: [rec.exchange(r) for rec in recs])
+            for link, r in got.items():
+                if link not in done or (r.url and not done[link].url):
+                    done[link] = r
+        out = []
+        for c in parsed.candidates:
+            r = done.get(c.url)
+            with self._lock:
+                first = r is not None and (st.outlet, st.index, c.url) not in self._counted
+                self._counted.add((st.outlet, st.index, c.url))
+            if first and r.refused:
+                st.unresolved[r.refused] += 1
+            if first and r.url:
+                st.resolved[r.method] += 1
+            if r is not None and r.url:
+                c = replace(c, url=r.url, extra={**c.extra, "via": c.url, "resolved_by": r.method})
+            out.append(c)
+        for link, r in done.items():
+            if r.refused:
+                log.info("%s[%d] Google News link not resolved (%s)%s: %s", task.outlet.id, task.index, r.refused,
+                         f"; found by {r.method}" if r.url else "", link)
+        return replace(parsed, candidates=tuple(out))
+
+    def _worth_resolving(self, task: Task, c: Candidate, response_date: datetime | None):
+        """(publication day or None, the incidents of the run it fits) when the matcher would
+        keep it as a hit or a pending headline, else None: a Google News search answers up to
+        100 headlines and each opaque link costs a request to Google, so only those that count
+        are resolved."""
+        if not c.title or not c.url:
+            return None
+        tz = task.spec.tz or task.outlet.tz
+        lang = c.lang[:2].lower() if c.lang else (task.lang or text.script_lang(c.title))
+        published, _ = dates.resolve(raw=c.date_raw, url=None, lang=lang, tz=tz, relative_base=response_date)
+        day = dates.day_of(published, tz) if published is not None else None
+        if day is not None and not (task.accept[0] <= day <= task.accept[1]):
+            return None
+        hits, read = self.matcher.verdict(c.title, published=published, lang=lang, summary=c.summary)
+        fits = {m.incident for m in hits + read} & set(self.incidents)
+        return (day, fits) if fits else None
 
     def _follow(self, task: Task, st: SourceStats, parsed: Parsed, depth: int) -> None:
         """Links the answer names (child sitemaps, archived snapshots): newest first, none dated

@@ -23,6 +23,7 @@ last complete one), so the runs appended after it stay readable to the end.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -176,16 +177,24 @@ class Recorder:
         parts = urlsplit(url)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         when = (resp.date or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        req = StatusAndHeaders(f"GET {path} HTTP/1.1", [("Host", parts.netloc), ("User-Agent", self.user_agent),
-                                                         ("Accept-Encoding", "gzip, deflate")],
-                               is_http_request=True)
-        self._write(self._writer.create_warc_record(url, "request", payload=io.BytesIO(b""), http_headers=req,
-                                                    warc_headers_dict={"WARC-Date": when}))
+        sent = [("Host", parts.netloc), ("User-Agent", self.user_agent), ("Accept-Encoding", "gzip, deflate")]
+        body = resp.request_body if resp.method != "GET" else b""
+        if resp.method != "GET":
+            sent += [("Content-Type", resp.request_type or "application/octet-stream"),
+                     ("Content-Length", str(len(body)))]
+        req = StatusAndHeaders(f"{resp.method} {path} HTTP/1.1", sent, is_http_request=True)
+        request = self._writer.create_warc_record(url, "request", payload=io.BytesIO(body), http_headers=req,
+                                                  warc_headers_dict={"WARC-Date": when})
+        self._write(request)
+        # a POST's answer names its request (WARC-Concurrent-To): the same URL answers each body
+        # differently, and Replay finds the answer by URL and body
+        link = {"WARC-Concurrent-To": request.rec_headers.get_header("WARC-Record-ID")} \
+            if resp.method != "GET" else {}
         if resp.status is None:
             fields = f"error: {resp.error}\r\n".encode()
             self._write(self._writer.create_warc_record(url, "metadata", payload=io.BytesIO(fields),
                                                         warc_content_type="application/warc-fields",
-                                                        warc_headers_dict={"WARC-Date": when}))
+                                                        warc_headers_dict={"WARC-Date": when, **link}))
             return
         try:
             phrase = HTTPStatus(resp.status).phrase
@@ -196,7 +205,7 @@ class Recorder:
         if resp.final_url and resp.final_url != url:
             headers.append(("X-Incidentsearch-Final-Url", resp.final_url))
         http = StatusAndHeaders(f"{resp.status} {phrase}", headers, protocol="HTTP/1.1")
-        extra = {"WARC-Date": when}
+        extra = {"WARC-Date": when, **link}
         if resp.from_cache:
             extra["WARC-Incidentsearch-From-Cache"] = "true"
         self._write(self._writer.create_warc_record(url, "response", payload=io.BytesIO(resp.content),
@@ -219,6 +228,17 @@ class Tee:
             r.exchange(resp)
         return resp
 
+    def post(self, url: str, data: bytes, **kw) -> Response:
+        resp = self.fetcher.post(url, data, **kw)
+        for r in self.recorders:
+            r.exchange(resp)
+        return resp
+
+
+def post_key(url: str, body: bytes) -> str:
+    """Where Replay keeps the answer to a POST: the URL and a digest of the body."""
+    return f"POST {url} {hashlib.sha256(body).hexdigest()}"
+
 
 class ReplayError(Exception):
     """A file given to replay that is not a readable WARC: ``str()`` is one line, ``path: why``."""
@@ -233,6 +253,7 @@ class Replay:
         self.run: dict = {}                     # the last run recorded
         self.incidents: set[str] = set()        # every incident the recordings were made for
         self.stats = {"requests": 0, "cache_hits": 0, "robots_blocked": 0, "errors": 0, "replayed": 0}
+        self._posted: dict[str, bytes] = {}     # WARC-Record-ID of a POST request -> its body
         for path in paths:
             self._read_file(path)
 
@@ -255,6 +276,13 @@ class Replay:
 
     def _read(self, rec) -> None:
         uri = rec.rec_headers.get_header("WARC-Target-URI") or ""
+        if rec.rec_type == "request" and rec.http_headers is not None \
+                and rec.http_headers.protocol.upper() == "POST":
+            self._posted[rec.rec_headers.get_header("WARC-Record-ID")] = rec.content_stream().read()
+            return
+        key = uri
+        if rec.rec_headers.get_header("WARC-Concurrent-To") in self._posted:   # a POST's answer
+            key = post_key(uri, self._posted[rec.rec_headers.get_header("WARC-Concurrent-To")])
         if rec.rec_type == "resource" and uri.startswith(CONFIG_URN):
             self.configs[uri[len(CONFIG_URN):]] = rec.content_stream().read()
         elif rec.rec_type == "resource" and uri == RUN_URN:
@@ -272,18 +300,27 @@ class Replay:
                     date = parsedate_to_datetime(h.get_header("Date"))
                 except (TypeError, ValueError):
                     date = None
-            self.responses[uri] = Response(
+            self.responses[key] = Response(
                 url=uri, final_url=h.get_header("X-Incidentsearch-Final-Url") or uri,
                 status=int(h.get_statuscode()), headers=headers, content=body, text=text, encoding=enc,
                 date=date, from_cache=True, error=None if int(h.get_statuscode()) < 400 else f"HTTP {h.get_statuscode()}")
         elif rec.rec_type == "metadata":
             fields = rec.content_stream().read().decode("utf-8", "replace")
             err = fields.split("error:", 1)[-1].strip() or "failed"
-            self.responses.setdefault(uri, Response(url=uri, error=err))
+            self.responses.setdefault(key, Response(url=uri, error=err))
 
     def get(self, url: str, **kw) -> Response:
+        return self._answer(url, url)
+
+    def post(self, url: str, data: bytes, **kw) -> Response:
+        """The recorded answer to this very body sent to ``url`` (a POST of another body is not in it)."""
+        from dataclasses import replace
+        got = self._answer(url, post_key(url, bytes(data)))
+        return replace(got, method="POST", request_body=bytes(data), request_type=kw.get("content_type"))
+
+    def _answer(self, url: str, key: str) -> Response:
         self.stats["requests"] += 1
-        resp = self.responses.get(url)
+        resp = self.responses.get(key)
         if resp is None:
             self.stats["errors"] += 1
             return Response(url=url, error="not in the recording")

@@ -25,13 +25,16 @@ class _CacheMixin:
     """Cache reads and writes of :class:`~incidentsearch.fetch.Fetcher`; ``self.cache`` is the
     backend (None: no cache)."""
 
-    def _cache_key(self, url: str, headers: dict[str, str] | None) -> str | None:
+    def _cache_key(self, url: str, headers: dict[str, str] | None, *, method: str = "GET",
+                   body: bytes | None = None) -> str | None:
         if self.cache is None:
             return None
-        # a plain key (method, URL as asked, the extra headers): requests-cache's own key normalises
-        # the URL through a full request preparation, two thirds of a cached read's time
+        # a plain key (method, URL as asked, the extra headers; a POST's body): requests-cache's own
+        # key normalises the URL through a full request preparation, two thirds of a cached read's time
         extra = "\n".join(f"{k.lower()}: {v}" for k, v in sorted((headers or {}).items()))
-        return hashlib.sha256(f"GET {url}\n{extra}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        if method != "GET":
+            extra += "\nbody: " + hashlib.sha256(body or b"").hexdigest()
+        return hashlib.sha256(f"{method} {url}\n{extra}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def _cached(self, key: str, max_age: float):
         try:

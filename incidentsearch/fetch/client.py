@@ -14,6 +14,7 @@ import logging
 import pathlib
 import threading
 import time
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import requests
@@ -41,7 +42,7 @@ log = logging.getLogger("incidentsearch.fetch")
 
 
 class Fetcher(_CacheMixin, _RobotsMixin):
-    """Polite, cached, size-capped GET requests. Thread-safe."""
+    """Polite, cached, size-capped GET (and POST) requests. Thread-safe."""
 
     def __init__(self, *, user_agent: str, timeout_s: float = 20.0, connect_timeout_s: float = 10.0,
                  retries: int = 3, backoff_s: float = 1.0, max_retry_after_s: float = 120.0,
@@ -179,8 +180,23 @@ class Fetcher(_CacheMixin, _RobotsMixin):
         interval = self.rate_limit_s if rate_limit_s is None else rate_limit_s
         return self._fetch(url, interval=interval, expire_after=expire_after, headers=headers)
 
+    def post(self, url: str, data: bytes, *, content_type: str = "application/x-www-form-urlencoded;charset=UTF-8",
+             rate_limit_s: float | None = None, expire_after: float | None = None,
+             headers: dict[str, str] | None = None) -> Response:
+        """POST ``data`` to ``url`` with everything ``get`` has: the host's politeness interval,
+        retries honouring Retry-After, robots.txt (the URL's path, as for a GET), the size cap
+        and the cache (keyed by the URL and the body, so a re-run asks nothing again). Redirects:
+        307/308 repeat the POST, any other becomes a GET. The Response names what was sent
+        (``method``, ``request_body``, ``request_type``) so it can be recorded and replayed."""
+        interval = self.rate_limit_s if rate_limit_s is None else rate_limit_s
+        sent = dict(headers or {}, **{"Content-Type": content_type})
+        resp = self._fetch(url, interval=interval, expire_after=expire_after, headers=sent,
+                           method="POST", body=bytes(data))
+        return replace(resp, method="POST", request_body=bytes(data), request_type=content_type)
+
     def _fetch(self, url: str, *, interval: float, expire_after: float | None,
-               headers: dict[str, str] | None, robots_fetch: bool = False) -> Response:
+               headers: dict[str, str] | None, robots_fetch: bool = False, method: str = "GET",
+               body: bytes | None = None) -> Response:
         """One URL: cache, robots.txt, then the retry loop. ``robots_fetch``: this *is* the
         robots.txt request (no robots check, its failures are not counted as errors)."""
         started = time.monotonic()
@@ -200,7 +216,7 @@ class Fetcher(_CacheMixin, _RobotsMixin):
         else:
             max_age = float(expire_after)
         try:
-            key = self._cache_key(url, headers)
+            key = self._cache_key(url, headers, method=method, body=body)
         except requests.exceptions.RequestException as exc:
             count_error()
             return Response(url=url, error=self._error_text(exc))
@@ -234,7 +250,7 @@ class Fetcher(_CacheMixin, _RobotsMixin):
                     return Response(url=url, error=err, robots_blocked=True,
                                     elapsed_s=time.monotonic() - started)
             got = self._attempts(url, current, interval=interval, headers=headers,
-                                 count_error=count_error, started=started)
+                                 count_error=count_error, started=started, method=method, body=body)
             if isinstance(got, Response):
                 return got
             resp = got
@@ -261,6 +277,8 @@ class Fetcher(_CacheMixin, _RobotsMixin):
             history.append(resp)
             hops += 1
             current = nxt
+            if method != "GET" and resp.status_code not in (307, 308):
+                method, body = "GET", None          # as browsers do: a 301/302/303 answer is fetched
         resp.history = history
 
         status = resp.status_code
@@ -274,7 +292,7 @@ class Fetcher(_CacheMixin, _RobotsMixin):
         return result
 
     def _attempts(self, url: str, current: str, *, interval: float, headers: dict[str, str] | None,
-                  count_error, started: float):
+                  count_error, started: float, method: str = "GET", body: bytes | None = None):
         """One hop (``current``, asked for ``url``) with its retries: the last requests.Response,
         or a Response carrying the error."""
         host = _host_key(current)
@@ -289,10 +307,10 @@ class Fetcher(_CacheMixin, _RobotsMixin):
                 return Response(url=url, error=err, elapsed_s=time.monotonic() - started)
             self._wait_turn(current, interval)
             self._count("requests")
-            log.debug("GET %s (attempt %d)", current, attempt + 1)
+            log.debug("%s %s (attempt %d)", method, current, attempt + 1)
             try:
-                resp = self.session.get(current, headers=headers, timeout=timeout, allow_redirects=False,
-                                        verify=True)
+                resp = self.session.request(method, current, headers=headers, data=body, timeout=timeout,
+                                            allow_redirects=False, verify=True)
             except _NETWORK_ERRORS as exc:
                 err = self._error_text(exc)
                 unreached = unreachable_reason(exc)
