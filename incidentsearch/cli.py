@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="its publication day, if known")
     e.add_argument("--lang", choices=("ru", "en", "uk"), help="its language (default: from its letters)")
     e.add_argument("--url", metavar="URL", help="its URL: the slug's words count as evidence, as in a run")
+    e.add_argument("--summary", metavar="TEXT", help="the feed's description or snippet, as evidence, as in a run")
     _add(e, ("config", "log"), suppress=True)
     return p
 
@@ -289,29 +290,12 @@ def _explain(args) -> int:
         for line in e.lines:
             print(line, file=sys.stderr)
         return EXIT_USAGE
-    ask = {"published": args.date, "lang": args.lang, "url": args.url}
-    matches = matcher.score_all(args.headline, **ask)
-    best = {m.incident for m in matcher.best(args.headline, **ask)}
-    undecided = [m.incident for m in matcher.undecided(args.headline, lang=args.lang, url=args.url)] \
-        if not best and args.date is None else []
-    print(f"headline: {args.headline}")
-    print(f"date: {args.date or 'unknown'}   lang: {args.lang or text_lang(args.headline)}")
-    for m in sorted(matches, key=lambda m: -m.score):
-        verdict = "MATCH" if m.incident in best else ("accepted, not best" if m.accepted else "no match")
-        print(f"\n{m.incident}: {verdict} (score {m.score:g})")
-        print("  features: " + (", ".join(m.matched) or "none"))
-        if m.incident not in best:
-            for r in m.reasons:
-                print(f"  why not: {r}" if r != "accepted" else "  why not: another incident scores higher")
-    print(f"\nverdict: {', '.join(sorted(best)) or 'no incident'}")
-    if undecided:
-        print(f"undecided: a date would decide it for {', '.join(undecided)}; a run reads its page (pending.jsonl)")
+    from .match.explain import explain
+
+    for line in explain(matcher, args.headline, published=args.date, lang=args.lang, url=args.url,
+                        summary=args.summary):
+        print(line)
     return EXIT_OK
-
-
-def text_lang(s: str) -> str:
-    from .text import script_lang
-    return script_lang(s)
 
 
 def _fetcher(args, outlets, *, retries: int | None = None):

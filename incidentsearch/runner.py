@@ -20,6 +20,7 @@ from . import __version__, dates
 from .config import Incident, OutletsFile
 from .urls import canonical_url
 from .match import Matcher
+from .match.verdict import decide_pending, second_pass
 from .pipeline import Run, Task
 from .store import IncidentFolder, Store, atomic_write, read_hits
 from .warc import Recorder, Tee
@@ -157,7 +158,7 @@ def capture_articles(folder: IncidentFolder, inc: Incident, fetcher, matcher: Ma
     window = (opts.since or inc.since, opts.until or inc.until)
     n = 0
     with (folder.path / "articles.jsonl").open("a", encoding="utf-8") as out:
-        for rec in read_hits(folder.pending):      # undated headlines first: their pages decide
+        for rec in read_hits(folder.pending):      # headlines the listing could not decide: their pages do
             if rec.get("url") in done or canonical_url(rec.get("url") or "") in folder.keys:
                 continue                            # read already, or a hit since (another source dated it)
             art = capture(rec, fetcher, folder.path, window=window)
@@ -170,60 +171,12 @@ def capture_articles(folder: IncidentFolder, inc: Incident, fetcher, matcher: Ma
             if hit["url"] in done:
                 continue
             art = capture(hit, fetcher, folder.path, window=window)
-            art["match"] = second_pass(hit, art, inc, matcher)
+            art["match"] = second_pass(hit, art, inc, matcher, folder.path)
             out.write(json.dumps(art, ensure_ascii=False) + "\n")
             out.flush()
             done[hit["url"]] = art
             n += 1
     return n
-
-
-def _judge(matcher: Matcher, inc: Incident, title: str, lead: str, *, published, lang, url):
-    """The second pass's scoring of a headline with its page's lead: (this incident's match
-    when it is the best, else None; its score on the title and whole lead; why it is not
-    accepted; the incidents the text fits better)."""
-    found = {m.incident: m for m in matcher.best_article(title, lead, published=published, lang=lang, url=url)}
-    scored = {m.incident: m for m in matcher.score_all(f"{title}. {lead}", published=published, lang=lang, url=url)}
-    mine = scored.get(inc.id)
-    why = [r for r in mine.reasons if r != "accepted"] if mine else []
-    return found.get(inc.id), mine, why, sorted(found)
-
-
-def decide_pending(folder: IncidentFolder, rec: dict, art: dict, inc: Incident, matcher: Matcher) -> dict:
-    """An undated headline's page read: with the page's date and lead it is this incident's
-    (written as a hit, ``date_method: article``, ``decided_by: article``) or not (left in
-    pending.jsonl; the verdict says why)."""
-    published = dates.parse_date(art["published"]) if art.get("published") else None
-    if published is None:
-        return {"verdict": "undecided", "reasons": [art.get("error") or "the page gives no publication date"]}
-    best, _, why, fits = _judge(matcher, inc, art.get("title") or rec["title"], art.get("lead") or "",
-                                published=published, lang=rec.get("lang"), url=rec["url"])
-    if best is None:
-        if fits:
-            why.append("the page fits " + ", ".join(fits) + " better")
-        return {"verdict": "not this incident", "published": art["published"], "reasons": why}
-    hit = {k: v for k, v in rec.items() if k != "undecided"}
-    hit.update(title=rec["title"], published=art["published"], date_method="article", score=best.score,
-               matched=list(best.matched), decided_by="article")
-    folder.add(hit)
-    return {"verdict": "confirmed", "score": best.score, "matched": list(best.matched)}
-
-
-def second_pass(hit: dict, art: dict, inc: Incident, matcher: Matcher) -> dict:
-    """The matcher on the headline with the article's lead: ``confirmed``, ``contradicted``
-    (the text points elsewhere or outside the window: marked, never dropped) or ``no text``."""
-    if not art.get("lead"):
-        return {"verdict": "no text"}
-    published = dates.parse_date(art["published"]) if art.get("published") else None
-    if published is None and hit.get("published"):
-        published = dates.parse_date(hit["published"])
-    best, mine, why, fits = _judge(matcher, inc, art.get("title") or hit["title"], art["lead"],
-                                   published=published, lang=hit.get("lang"), url=hit.get("url"))
-    if best is not None:
-        return {"verdict": "confirmed", "score": mine.score, "matched": list(mine.matched)}
-    if fits:
-        why.append("the text fits " + ", ".join(fits) + " better")
-    return {"verdict": "contradicted", "score": mine.score if mine else 0, "reasons": why}
 
 
 # ------------------------------------------------------------ clusters, report

@@ -67,17 +67,23 @@ def default_files() -> list[Path]:
 
 def relabel(rows: list[dict], path: Path = EVAL / "relabel.jsonl") -> list[dict]:
     """Rows of the shared dev set that report an incident the project's set adds (labelled
-    ``none`` there, as a distractor) take that incident's label."""
+    ``none`` there, as a distractor) take that incident's label (and ``scored: false`` where
+    the relabelling says the row is ambiguous)."""
     if not path.is_file():
         return rows
-    to = {r["headline"]: r["incident"] for r in map(json.loads, path.open(encoding="utf-8")) if r.get("headline")}
-    return [dict(r, incident=to[r["headline"]]) if r.get("incident") == NONE and r["headline"] in to else r
-            for r in rows]
+    to = {r["headline"]: r for r in map(json.loads, path.open(encoding="utf-8")) if r.get("headline")}
+    out = []
+    for r in rows:
+        new = to.get(r["headline"]) if r.get("incident") == NONE else None
+        if new is not None:
+            r = dict(r, incident=new["incident"], **({"scored": False} if new.get("scored") is False else {}))
+        out.append(r)
+    return out
 
 
 def load_set(files: list[Path]) -> list[dict]:
-    rows = [r for f in files for r in load_rows(f)]
-    return relabel(rows)
+    rows = relabel([r for f in files for r in load_rows(f)])
+    return [r for r in rows if r.get("scored") is not False]
 
 
 def _day(r: dict) -> date | None:

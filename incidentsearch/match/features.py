@@ -82,12 +82,12 @@ def values(found: dict[str, list[str]], areas: int, in_window: bool | None, only
 
 
 def identity(vals: dict[str, float]) -> bool:
-    """Something says which incident: an own place, actor, figure or event word; or a date inside
-    the window with a region, a shared actor, or no other candidate's window holding it. (A region
-    alone is shared by several incidents: without a date the page must decide.)"""
-    if vals["place"] or vals["actor"] or vals["figure"] or vals["term"]:
+    """The listing says where or who: an own place or actor; or, dated inside the window, a region
+    or an actor several incidents share. When only the date, a number or the event's words point
+    to the incident (or a region without a date: several incidents share it), the page decides."""
+    if vals["place"] or vals["actor"]:
         return True
-    return bool(vals["in_window"] and (vals["region"] or vals["shared"] or vals["only_window"]))
+    return bool(vals["in_window"] and (vals["region"] or vals["shared"]))
 
 
 def event(vals: dict[str, float]) -> bool:
@@ -102,7 +102,10 @@ def labels(found: dict[str, list[str]], vals: dict[str, float], ratio: float, co
     evidence that alone named it (url, snippet, article)."""
     out = []
     for kind in ("place", "region", "actor", "shared", "term", "event", "figure"):
-        for lab in found.get(kind, ()):
+        labs = found.get(kind, ())
+        if kind == "event":     # one word per concept ("killed", not also "kills")
+            labs = list({lab.partition("=")[0]: lab for lab in reversed(labs)}.values())[::-1]
+        for lab in labs:
             full = f"{'actor' if kind == 'shared' else kind}:{lab}"
             out.append(f"{full} ({where[lab]})" if lab in where else full)
     if vals["similar"] > 0:

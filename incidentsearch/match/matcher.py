@@ -203,8 +203,8 @@ class Matcher:
                     cosine = self._cosine(n, ev.title)
                     vals["semantic"] = F.semantic_value(cosine)
         p = w.prob(vals)
-        gaps = [g for g, ok in (("nothing says which incident (no place, region, actor, figure, own event word "
-                                 "or date in the window)", F.identity(vals)),
+        gaps = [g for g, ok in (("it says neither where nor who (no own place or actor; no region or shared "
+                                 "actor with a date in the window)", F.identity(vals)),
                                 ("nothing says what happened (no event word of its kind, own actor, or close "
                                  "description)", F.event(vals))) if not ok]
         accepted = candidate and in_window is not False and p >= w.accept and not gaps
