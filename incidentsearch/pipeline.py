@@ -397,13 +397,10 @@ class Run:
             st.out_of_window += 1
             return day
         body = c.extra.get("text") if isinstance(c.extra.get("text"), str) else None
-        matched_on = "title"
-        found = self.matcher.best(c.title, published=published, lang=lang, url=c.url)
-        if not found and body and body.strip() != c.title:
-            found = self.matcher.best_article(c.title, body, published=published, lang=lang, url=c.url)
-            matched_on = "text"
-        if not found and published is None:
-            self._pending(task, st, c, lang, listing_url)
+        snippet = body if body and body.strip() != c.title.strip() else c.summary
+        found, read = self.matcher.verdict(c.title, published=published, lang=lang, url=c.url, summary=snippet)
+        if not found and read:
+            self._pending(task, st, c, lang, listing_url, read, published, method)
         for m in found:
             if m.incident not in self.incidents:
                 continue
@@ -412,9 +409,10 @@ class Run:
                 if key in self._seen:
                     continue
                 self._seen.add(key)
-            hit = dict(_record(task, c, m, lang, published, listing_url), date_method=method)
+            hit = dict(_record(task, c, m, lang, published, listing_url), date_method=method,
+                       decided_by=m.decided_by)
             if body:
-                hit["matched_on"] = matched_on
+                hit["matched_on"] = "text" if m.decided_by == "snippet" else "title"
                 hit["text"] = body          # the article stage reads the post from here, no fetch
             for key in ("forwarded_from", "forwarded_from_url"):
                 if c.extra.get(key):
@@ -427,13 +425,19 @@ class Run:
                     self.on_hit(hit)
         return day
 
-    def _pending(self, task: Task, st: SourceStats, c: Candidate, lang: str, listing_url: str) -> None:
-        """An undated headline that a date would decide ("Russia says cross-border attack
-        crushed": one of three raids) goes to each such incident's pending.jsonl; the article
-        stage reads its page, whose date and lead decide. Never a hit by itself."""
-        maybe = self.matcher.undecided(c.title, lang=lang, url=c.url)
-        for m in (m for m in maybe if m.incident in self.incidents):
-            rec = dict(_record(task, c, m, lang, None, listing_url), undecided=[x.incident for x in maybe])
+    def _pending(self, task: Task, st: SourceStats, c: Candidate, lang: str, listing_url: str, read: list,
+                 published, method) -> None:
+        """A headline whose listing cannot decide (undated, where a date would; or in the window
+        with evidence short of a hit) goes to each such incident's pending.jsonl with the reason;
+        the article stage reads its page, whose date, title, lead and body decide. Never a hit
+        by itself."""
+        for m in (m for m in read if m.incident in self.incidents):
+            rec = dict(_record(task, c, m, lang, published, listing_url), undecided=[x.incident for x in read],
+                       reasons=list(m.reasons))
+            if published is not None:
+                rec["date_method"] = method
+            if isinstance(c.extra.get("text"), str):
+                rec["text"] = c.extra["text"]       # a post: the article stage reads it from here
             if self.store.folder(m.incident).add_pending(rec):
                 st.pending[m.incident] += 1
 
