@@ -132,7 +132,7 @@ class Run:
         self._seen: set[tuple[str, str]] = set()     # (incident, canonical url) matched this run
         self._lock = threading.Lock()                 # the store and _seen, shared by host threads
         self.resolver = Resolver.for_outlets(outlets, fetcher)   # Google News links -> publisher URLs
-        self._counted: set[tuple[str, int, str]] = set()        # links counted in resolved/unresolved
+        self._counted: set[tuple] = set()        # (source, incident, link) counted in resolved/unresolved
 
     # ------------------------------------------------------------------ tasks
     def stats_for(self, task: Task) -> SourceStats:
@@ -313,8 +313,9 @@ class Run:
         for c in parsed.candidates:
             r = done.get(c.url)
             with self._lock:
-                first = r is not None and (st.outlet, st.index, c.url) not in self._counted
-                self._counted.add((st.outlet, st.index, c.url))
+                key = (st.outlet, st.index, getattr(st, "incident", None), c.url)
+                first = r is not None and key not in self._counted
+                self._counted.add(key)
             if first and r.refused:
                 st.unresolved[r.refused] += 1
             if first and r.url:

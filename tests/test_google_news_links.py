@@ -80,8 +80,10 @@ def test_current_ids_are_opaque_and_only_well_formed_links_count():
 
 def test_article_page_signature_comes_from_one_element_not_a_script_or_comment():
     page = (FIX / "constructed_article_page.html").read_text("utf-8")
-    filled = page.replace("@ID@", "CBMiX").replace("@TS@", "1790181872").replace("@SG@", "Ae5Wzi-zTr7B&amp;x")
-    assert gnl.parse_params(filled) == ("Ae5Wzi-zTr7B&x", "1790181872")
+    want = json.loads((FIX / "constructed_article_page.html.expected.json").read_text("utf-8"))
+    for k, v in want["fill"].items():
+        page = page.replace(k, v)
+    assert gnl.parse_params(page) == (want["signature"], want["timestamp"])
     # attribute order does not matter; a non-numeric timestamp or a lone attribute is not a pair
     assert gnl.parse_params('<c-wiz><div data-n-a-sg="S" jscontroller="a" data-n-a-ts="12"></div></c-wiz>') == ("S", "12")
     assert gnl.parse_params('<div data-n-a-sg="S" data-n-a-ts="soon"></div>') is None
@@ -103,8 +105,7 @@ def test_batch_body_nests_three_levels_and_quotes_every_signature():
 
 def test_batch_answer_is_read_by_request_id_whatever_the_order():
     got = gnl.parse_batch((FIX / "constructed_batchexecute_answer.txt").read_text("utf-8"))
-    assert got == {"0": "https://novynarnia.com/2022/10/15/soloti/",
-                   "1": "https://www.pnp.ru/incident/v-sk-vozbudili-ugolovnoe-delo-po-faktu-terakta-na-poligone-pod-belgorodom.html"}
+    assert got == json.loads((FIX / "constructed_batchexecute_answer.txt.expected.json").read_text("utf-8"))["urls"]
     # the chunked framing (a length line before each JSON line) reads the same
     row = json.dumps([["wrb.fr", "Fbv4je", json.dumps(["garturlres", "https://a.example/x", 1]), None, None, None, "7"]])
     assert gnl.parse_batch(f")]}}'\n\n{len(row)}\n{row}\n25\n[[\"di\",23]]\n") == {"7": "https://a.example/x"}
@@ -375,3 +376,36 @@ def test_a_changed_page_without_gdelt_keeps_the_google_link(tmp_path, servers):
     src = run["outlets"]["google-news-test"]["sources"][0]
     assert src["unresolved_reasons"] == {"article page without data-n-a-sg/data-n-a-ts (a changed page)": src["unresolved"]}
     assert src["unresolved"] >= 1 and src["resolved"] == {} and not gn.requests("POST")
+
+
+def test_without_gdelt_the_outlets_own_sitemap_is_read_for_the_title(tmp_path, servers):
+    gn, pub, items = servers
+    pub_base = pub.url_for("").rstrip("/")
+    gn.batch_status, gn.batch_retry_after = 429, "1"
+    soloti = [it for it in items if "2022-10-14" <= it["date"] <= "2022-12-14"]
+
+    def urlset(chosen):
+        return ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+                'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">' + "".join(
+                    f"<url><loc>{it['url']}</loc><news:news><news:publication><news:name>x</news:name>"
+                    f"<news:language>ru</news:language></news:publication><news:publication_date>{it['date']}"
+                    f"</news:publication_date><news:title>{it['title']}</news:title></news:news></url>"
+                    for it in chosen) + "</urlset>")
+
+    # an index: a child for the incident's days, and one modified before them (never read)
+    pub.routes["/sitemap.xml"] = Response(
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{pub_base}/sitemap-2022-10.xml</loc><lastmod>2022-10-31</lastmod></sitemap>"
+        f"<sitemap><loc>{pub_base}/sitemap-old.xml</loc><lastmod>2021-01-31</lastmod></sitemap></sitemapindex>",
+        content_type="application/xml")
+    pub.routes["/sitemap-2022-10.xml"] = Response(urlset(soloti), content_type="application/xml")
+    asked = []
+    pub.routes["/sitemap-old.xml"] = lambda r: asked.append(r.path) or Response(urlset([]), content_type="application/xml")
+    own = {"id": "the-publisher", "name": "Publisher", "lang": ["ru"], "home": pub_base, "enabled": False,
+           "sources": [{"kind": "sitemap", "url": f"{pub_base}/sitemap.xml"}]}
+    outlets = outlets_yaml(tmp_path, gn.base, rate=0, extra=[own])
+    results = tmp_path / "results"
+    search(tmp_path, outlets, results, "--no-articles", "--outlet", "google-news-test")
+    hits = [h for h in gn_hits(results) if h["incident"] == "soloti-2022"]
+    assert hits and all(h["url"].startswith(pub_base + "/") and h["resolved_by"] == "sitemap" for h in hits)
+    assert {h["url"] for h in hits} <= {it["url"] for it in soloti} and not asked
