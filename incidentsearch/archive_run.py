@@ -81,10 +81,11 @@ def _local(locs: list[str], spec: ScanSpec, workers: int):
         for i, loc in enumerate(locs):
             yield i, scan_file(loc, spec)
         return
-    import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    from .match.semantic import pool_context
+
+    ctx = pool_context()        # fork, unless the sentence encoder ran here (see match.semantic)
     with ProcessPoolExecutor(max_workers=min(workers, len(locs)), mp_context=ctx) as pool:
         futs = {pool.submit(scan_file, loc, spec): i for i, loc in enumerate(locs)}
         try:

@@ -1,5 +1,6 @@
-"""The matcher: gates that keep bare place names out, word forms and scripts, hard negatives,
-explain, and the evaluation gate on real labelled headlines."""
+"""The matcher: a bare place or region never matches, word forms and scripts, hard negatives,
+the two stages (hit, read the page), explain, the scoring model's properties, and the
+evaluation gate: leave-one-incident-out cross-validation on the real labelled headlines."""
 from __future__ import annotations
 
 import json
@@ -9,9 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidentsearch import evaluate, text
+from incidentsearch import text
 from incidentsearch.cli import main
 from incidentsearch.match import Matcher
+from incidentsearch.match import evaluate
+from incidentsearch.match import features as F
+from incidentsearch.match.scoring import load as load_weights
 
 from conftest import ROOT, shared_or_skip
 
@@ -124,16 +128,50 @@ def test_explain_prints_every_incident_and_the_verdict(capsys):
     assert "outside the window" in out        # grayvoron-2023 shares Kozinka, not the date
 
 
-def test_evaluation_gate():
-    """Floors pinned just under the figures `python -m incidentsearch.evaluate` reports on the dev
-    set; the matching issue's target is precision >= 0.95 and recall >= 0.90 per language."""
-    res, _ = evaluate.run([r for r in dev_rows() if r.get("scored") is not False], MATCHER)
+def labelled_set():
+    shared_or_skip("eval", "dev_headlines.jsonl")
+    return evaluate.load_set(evaluate.default_files())
+
+
+@pytest.fixture(scope="module")
+def cross_validated():
+    """Leave one incident out over the labelled set (../shared/eval and eval/): the weights are
+    refitted without each incident's rows and judged on them."""
+    rows = labelled_set()
+    matcher = evaluate.build_matcher(ROOT / "queries", [ROOT / "eval" / "incidents"])
+    known = {i.id for i in matcher.incidents}
+    rows = [r for r in rows if r["incident"] in known | {"none"}]
+    res, folds = evaluate.cross_validate(matcher, rows)
+    return rows, res, folds
+
+
+def test_evaluation_gate_leave_one_incident_out(cross_validated):
+    """The matching issue's target, on incidents the weights never saw: precision >= 0.95 and
+    recall >= 0.90 in Russian and in English on rows whose date is known; undated rows are
+    reported too (floors under the measured figures, so a regression shows)."""
+    rows, res, folds = cross_validated
+    incidents = {r["incident"] for r in rows} - {"none"}
+    assert len(incidents) >= 8 and len(folds) == len(incidents)
     lang = res["lang"]
-    assert lang["ru"]["precision"] >= 0.95 and lang["en"]["precision"] >= 0.95, res["errors"]
-    assert lang["ru"]["recall"] >= 0.90, res["errors"]
-    assert lang["en"]["recall"] >= 0.75, res["errors"]
-    assert lang["all"]["f1"] >= 0.85
-    assert res["incident"]["soloti-2022"]["recall"] >= 0.90
+    for group in ("ru dated", "en dated"):
+        assert lang[group]["precision"] >= 0.95, (group, lang[group], res["errors"])
+        assert lang[group]["recall"] >= 0.90, (group, lang[group], res["errors"])
+    assert lang["all undated"]["precision"] >= 0.88, lang["all undated"]
+    assert lang["all undated"]["recall"] >= 0.55, lang["all undated"]
+
+
+def test_the_fitted_evidence_weights_are_not_negative(cross_validated):
+    _, _, folds = cross_validated
+    for w in [*folds.values(), *load_weights().values()]:
+        assert all(v >= 0 for k, v in w.w.items() if k != "undated"), w.w
+
+
+@settings(max_examples=200, deadline=None)
+@given(base=st.fixed_dictionaries({n: st.sampled_from([0.0, 1.0]) for n in F.NAMES}),
+       extra=st.sampled_from([n for n in F.NAMES if n != "undated"]))
+def test_more_evidence_never_lowers_the_score(base, extra):
+    for w in load_weights().values():
+        assert w.prob(dict(base, **{extra: 1.0})) >= w.prob(dict(base, **{extra: 0.0}))
 
 
 def test_evaluate_command_and_baselines(capsys):
@@ -142,7 +180,7 @@ def test_evaluate_command_and_baselines(capsys):
     ours = json.loads(capsys.readouterr().out)
     assert evaluate.main([str(path), "--queries", str(ROOT / "queries"), "--json", "--baseline", "token-set"]) == 0
     base = json.loads(capsys.readouterr().out)
-    assert ours["measured"] == "matcher" and base["measured"].startswith("token-set baseline")
+    assert ours["measured"].startswith("matcher") and base["measured"].startswith("token-set baseline")
     assert ours["lang"]["all"]["f1"] > base["lang"]["all"]["f1"] + 0.1
     assert ours["lang"]["all"]["precision"] > base["lang"]["all"]["precision"]
 
@@ -159,22 +197,42 @@ def test_second_pass_on_the_article_lead_finds_the_seed_report():
     assert any(f.startswith("region:") for f in got[0].matched)
 
 
-def test_second_pass_on_the_lead_of_the_second_seed_report():
+def test_the_second_seed_report_is_a_hit_on_its_headline_and_date():
+    """"Pro-Ukrainian groups strike Russia's Belgorod; ...", 23 May 2023: the region and the raiding
+    groups, inside only Grayvoron's window (the shared actor and the region need the date)."""
     seed = shared_or_skip("seeds", "004_852a0b10f4acef58.txt").read_text(encoding="utf-8")
     title, body = seed.split("\n", 1)
     day = date(2023, 5, 23)
-    assert MATCHER.best(title, published=day, lang="en") == []          # "strike" is no event word
+    got = MATCHER.best(title, published=day, lang="en")
+    assert [m.incident for m in got] == ["grayvoron-2023"] and got[0].decided_by == "headline"
+    assert "date:only-window" in got[0].matched
+    assert MATCHER.best(title, lang="en") == []                          # undated: the page decides
+    assert {m.incident for m in MATCHER.undecided(title, lang="en")} >= {"grayvoron-2023"}
     assert [m.incident for m in MATCHER.best_article(title, body, published=day, lang="en")] == ["grayvoron-2023"]
 
 
-def test_figures_and_two_regions_identify_an_undated_headline():
-    """Undated: the reported casualty figures, or Belgorod and Kursk oblasts together (only the
-    March 2024 operation spanned both), identify the incident; Kursk alone does not."""
-    soloti = MATCHER.best("В РФ на полигоне расстреляли добровольцев — 11 погибли, 15 ранены")
-    assert [m.incident for m in soloti] == ["soloti-2022"] and "figure:11" in soloti[0].matched
-    both = MATCHER.best("Украинская ДРГ пыталась прорваться в Курскую и Белгородскую области")
-    assert [m.incident for m in both] == ["belgorod-raids-2024"]
-    assert MATCHER.best("Украинская ДРГ пыталась прорваться в Курскую область") == []
+def test_figures_and_event_words_without_a_place_leave_it_to_the_page():
+    """Undated, naming no place or actor: the casualty figures and the training ground point to
+    Soloti, but only the page (its date, its places) may decide; two regions and a raid do not
+    say which of three raids without a date either."""
+    title = "В РФ на полигоне расстреляли добровольцев — 11 погибли, 15 ранены"
+    assert MATCHER.best(title) == []
+    read = MATCHER.undecided(title)
+    assert [m.incident for m in read][:1] == ["soloti-2022"] and "figure:11" in read[0].matched
+    both = "Украинская ДРГ пыталась прорваться в Курскую и Белгородскую области"
+    assert MATCHER.best(both) == []
+    assert [m.incident for m in MATCHER.best(both, published=date(2024, 3, 12))] == ["belgorod-raids-2024"]
+
+
+def test_a_snippet_decides_what_the_headline_cannot_and_says_so():
+    title = "Soldiers killed in Russia during military training in terrorist incident"
+    snippet = ("At least 11 Russian soldiers have been killed at a military training ground in the Belgorod "
+               "region in an incident dubbed a terrorist attack by local officials.")
+    day = date(2022, 10, 16)
+    assert MATCHER.best(title, published=day) == []
+    got = MATCHER.best(title, published=day, summary=snippet)
+    assert [m.incident for m in got] == ["soloti-2022"] and got[0].decided_by == "snippet"
+    assert "region:Belgorod region (snippet)" in got[0].matched
 
 
 def _reference_best(title, **kw):
@@ -266,7 +324,9 @@ def test_explain_reads_the_url_and_names_what_a_date_would_decide(capsys):
     q = ["--queries", str(ROOT / "queries")]
     assert main(["explain", title, *q]) == 0
     out = capsys.readouterr().out
-    assert "verdict: no incident" in out and "undecided: a date would decide it for grayvoron-2023" in out
+    assert "verdict: no incident" in out and "to read: " in out and "grayvoron-2023" in out.split("to read: ")[1]
     assert main(["explain", title, "--url", url, *q]) == 0
     out = capsys.readouterr().out
-    assert out.strip().endswith("verdict: grayvoron-2023") and "term:American vehicles (url)" in out
+    # undated, so no hit from the listing; the URL's words make Grayvoron the first page to read
+    assert "verdict: no incident" in out and "term:American vehicles (url)" in out
+    assert "grayvoron-2023" in out.split("to read: ")[1]

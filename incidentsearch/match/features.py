@@ -90,10 +90,15 @@ def identity(vals: dict[str, float]) -> bool:
     return bool(vals["in_window"] and (vals["region"] or vals["shared"]))
 
 
-def event(vals: dict[str, float]) -> bool:
-    """Something says what happened: an event word of its kind (not only a broad one), an own
-    actor, or a description close in words or meaning."""
-    return bool(vals["kind"] or vals["term"] or vals["actor"] or vals["similar"] >= 0.2 or vals["semantic"] >= 0.6)
+def event(vals: dict[str, float], words: int = 4) -> bool:
+    """Something says what happened: an event word of its kind, an own actor, or, in a title of
+    at least four words (a bare place name is close to a description that names it), a
+    description close in words or meaning. Broad words (killed, attack, soldier) count only
+    when two of them are dated inside the window; without a date the meaning must be closer."""
+    dated = bool(vals["in_window"])
+    if vals["kind"] or vals["term"] or vals["actor"] or (vals["broad2"] and dated):
+        return True
+    return words >= 4 and (vals["similar"] >= 0.2 or vals["semantic"] >= (0.6 if dated else 0.65))
 
 
 def labels(found: dict[str, list[str]], vals: dict[str, float], ratio: float, cosine: float | None,

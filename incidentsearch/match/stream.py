@@ -40,10 +40,11 @@ def best_stream(matcher: Matcher, items, *, workers: int = 0, chunk: int = 2000)
             if found:
                 yield key, found
         return
-    import multiprocessing as mp
     from collections import deque
 
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    from .semantic import pool_context
+
+    ctx = pool_context()
     with ctx.Pool(workers, initializer=_init_worker, initargs=(matcher.incidents, matcher.settings())) as pool:
         pending: deque = deque()
         for c in chunks():
