@@ -58,6 +58,8 @@ def decide_pending(folder, rec: dict, art: dict, inc: Incident, matcher: Matcher
     if best is None:
         if fits:
             why.append("the page fits " + ", ".join(fits) + " better")
+        elif published is None:         # nothing dates it, and its text alone does not decide
+            return {"verdict": "undecided", "reasons": ["the page gives no publication date"] + why}
         return {"verdict": "not this incident", "published": dates.to_iso(published), "reasons": why}
     hit = {k: v for k, v in rec.items() if k not in ("undecided", "reasons")}
     hit.update(title=rec["title"], published=dates.to_iso(published), date_method=method, score=best.score,
