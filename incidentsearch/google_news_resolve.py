@@ -207,7 +207,6 @@ class Resolver:
         # batchexecute path, is not asked again in this run: its links are refused at once
         self._stopped: dict[str, str] = {}
         self._lock = threading.Lock()
-        self.calls = {"pages": 0, "batchexecute": 0, "fallback": 0}
 
     @classmethod
     def for_outlets(cls, outlets, fetcher) -> "Resolver":
@@ -242,7 +241,6 @@ class Resolver:
             r = out.get(it.link)
             if r is not None and r.url is None and self.fallback is not None and r.refused \
                     and not r.refused.startswith("link not on"):
-                self.calls["fallback"] += 1
                 try:
                     found = self.fallback.find(self.fetcher, it, record)
                 except Exception:                   # the fallback is a bonus: never lose the hit
@@ -266,7 +264,6 @@ class Resolver:
                 continue
             page = self.fetcher.get(gnl.params_url(it.link, token, gnl.edition_of(it.link, listing_url)),
                                     rate_limit_s=rate_limit_s)
-            self.calls["pages"] += 1
             record(page)
             if not page.ok:
                 why = page.error or f"HTTP {page.status}"
@@ -289,7 +286,6 @@ class Resolver:
                 continue
             body = gnl.batch_body([(str(n), token, ts, sg) for n, (_, token, ts, sg) in enumerate(chunk)])
             resp = self.fetcher.post(gnl.batch_url(chunk[0][0].link), body, rate_limit_s=rate_limit_s)
-            self.calls["batchexecute"] += 1
             record(resp)
             if not resp.ok:
                 why = f"batchexecute: {resp.error or f'HTTP {resp.status}'}"
