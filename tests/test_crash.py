@@ -594,6 +594,7 @@ def test_paths_are_built_only_from_constants_and_hashed_names():
         ("articles.py", "_from_listing", 'f"{name}.txt"'),  # name = article_name(url) too (a Telegram post's text)
         ("articles.py", "_write", 'f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"'),
         ("runner.py", "finish_folder", 'a["text"]'),        # read only: our own articles/<hex>.txt record
+        ("match/verdict.py", "article_text", 'art["text"]'),   # read only, and only when it is articles/<hex>.txt
         ("cli.py", "_replay", "name"),                      # a replayed config name, checked, in a temp dir
         ("warc.py", "_repair_tail", 'f"{self.path.name}.unreadable-{os.getpid()}"'),
         ("cli.py", "_default_cache", '"incidentsearch"'),

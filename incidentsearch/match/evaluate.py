@@ -36,6 +36,7 @@ from rapidfuzz import fuzz
 
 from .. import dates, text
 from ..config import load_glossary, load_incidents
+from ..store import atomic_write
 from . import scoring
 from .matcher import Matcher
 
@@ -344,7 +345,7 @@ def _write_fit(queries: Path, extra: list[Path], rows: list[dict]) -> int:
         return 1
     if "semantic" not in out:
         out["semantic"] = out["lexical"]
-    scoring.WEIGHTS_FILE.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    atomic_write(scoring.WEIGHTS_FILE, json.dumps(out, indent=1) + "\n")
     print(f"written {scoring.WEIGHTS_FILE}")
     return 0
 

@@ -82,12 +82,13 @@ def values(found: dict[str, list[str]], areas: int, in_window: bool | None, only
 
 
 def identity(vals: dict[str, float]) -> bool:
-    """The listing says where or who: an own place or actor; or, dated inside the window, a region
-    or an actor several incidents share. When only the date, a number or the event's words point
-    to the incident (or a region without a date: several incidents share it), the page decides."""
+    """The listing says where or who: an own place or actor; or a region or an actor several
+    incidents share, with what only this incident has (a date inside its window, an event word
+    or a figure of its own). When only the date, a number or the event's words point to the
+    incident, or a region that several incidents share without a date, the page decides."""
     if vals["place"] or vals["actor"]:
         return True
-    return bool(vals["in_window"] and (vals["region"] or vals["shared"]))
+    return bool((vals["region"] or vals["shared"]) and (vals["in_window"] or vals["term"] or vals["figure"]))
 
 
 def event(vals: dict[str, float], words: int = 4) -> bool:
