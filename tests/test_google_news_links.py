@@ -112,9 +112,34 @@ def test_batch_answer_is_read_by_request_id_whatever_the_order():
     # a URL that is no http(s) URL is never taken
     bad = json.dumps([["wrb.fr", "Fbv4je", json.dumps(["garturlres", "javascript:alert(1)", 1]), None, "3"]])
     assert gnl.parse_batch(")]}'\n" + bad) == {}
+    # one id answered with two different URLs: neither is taken
+    two = json.dumps([["wrb.fr", "Fbv4je", json.dumps(["garturlres", f"https://a.example/{n}", 1]), None, "5"]
+                      for n in (1, 2)])
+    assert gnl.parse_batch(")]}'\n" + two) == {}
     for garbage in ("<html>Error 400 (Bad Request)</html>", ")]}'\n\n[[\"er\",null,null,null,null,400]]", ""):
         with pytest.raises(ParseError):
             gnl.parse_batch(garbage)
+
+
+def test_only_links_on_the_sources_own_host_are_asked():
+    asked = []
+
+    class Recording:
+        def get(self, url, **kw):
+            asked.append(url)
+            return Resp(url=url, error="connection refused")
+
+        def post(self, url, data, **kw):
+            asked.append(url)
+            return Resp(url=url, error="connection refused", method="POST")
+
+    token = opaque_id("https://tass.ru/x")
+    mine, other = f"http://127.0.0.1:9/rss/articles/{token}?oc=5", f"https://news.google.com/rss/articles/{token}"
+    got = Resolver(Recording()).resolve([Item(other, "t"), Item(mine, "t")], listing_url="http://127.0.0.1:9/rss/search?hl=ru&gl=RU&ceid=RU:ru",
+                                        endpoint="http://127.0.0.1:9/rss/search")
+    assert got[other].url is None and got[other].refused.startswith("link not on the source's host")
+    assert asked == [f"http://127.0.0.1:9/rss/articles/{token}?hl=ru&gl=RU&ceid=RU%3Aru"]   # the search's edition
+    assert got[mine].refused == "article page: connection refused"
 
 
 def test_titles_compare_near_identical_only():

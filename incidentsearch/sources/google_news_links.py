@@ -192,6 +192,7 @@ def parse_batch(text: str) -> dict[str, str]:
     (Google's error rows carry a null payload) is left out; an answer with no RPC row at all
     is a ParseError (a changed protocol, an error page), never "nothing resolved"."""
     out: dict[str, str] = {}
+    torn: set[str] = set()                      # ids answered with two different URLs: neither is taken
     rows_seen = 0
     for doc in _documents(text or ""):
         if not isinstance(doc, list):
@@ -210,12 +211,15 @@ def parse_batch(text: str) -> dict[str, str]:
             if not (isinstance(payload, list) and len(payload) >= 2 and payload[0] == "garturlres"):
                 continue
             url = payload[1]
-            if req_id is not None and plausible_url(url) and out.get(req_id, url) == url:
-                out[req_id] = url
+            if req_id is None or not plausible_url(url):
+                continue
+            if out.get(req_id, url) != url:
+                torn.add(req_id)
+            out[req_id] = url
     if not rows_seen:
         first = next((ln.strip() for ln in (text or "").splitlines() if ln.strip()), "empty")[:120]
         raise ParseError(f"not a batchexecute answer: {first}")
-    return out
+    return {k: v for k, v in out.items() if k not in torn}   # a visible failure beats a plausible wrong URL
 
 
 __all__ = ["BATCH_PATH", "article_id", "batch_body", "batch_url", "decode_id", "edition_of", "is_opaque",
