@@ -197,7 +197,8 @@ def summary(rows: list[Health]) -> str:
 
     ok = sum(h.healthy for h in rows)
     bad = Counter(h.verdict for h in rows if not h.healthy)
-    return f"{ok} of {len(rows)} sources ok" + ("; " + ", ".join(f"{n} {v}" for v, n in bad.most_common())
+    return f"{ok} of {len(rows)} sources ok" + ("; " + ", ".join(f"{n} {v}" for v, n in
+                                                             sorted(bad.items(), key=lambda kv: (-kv[1], kv[0])))
                                                  if bad else "")
 
 

@@ -83,7 +83,7 @@ def test_check_verdicts(tmp_path, httpserver, capsys, monkeypatch):
     assert verdict_of("broken") == "parse failure" and "zero items" in rows["broken"]
     assert verdict_of("notafeed") == "parse failure" and "not a feed" in rows["notafeed"]
     assert verdict_of("private") == "robots disallowed"
-    assert out.splitlines()[-1] == "1 of 6 sources ok; 2 parse failure, 1 empty, 1 blocked, 1 robots disallowed"
+    assert out.splitlines()[-1] == "1 of 6 sources ok; 2 parse failure, 1 blocked, 1 empty, 1 robots disallowed"
     assert not any(e[0].path == "/private/feed.xml" for e in httpserver.log)
     # the query sent is a real incident query, not a placeholder
     blocked_req = next(e[0] for e in httpserver.log if e[0].path == "/blocked")

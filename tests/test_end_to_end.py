@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -268,8 +269,10 @@ def test_run_writes_dated_results_and_a_rerun_adds_nothing(tmp_path, site, guard
     html_pages = {e[0].args.get("page") for e in httpserver.log if e[0].path == "/search"}
     assert html_pages == {"1", "2", "3"}                                 # page 3 came back empty: stop
 
-    # the summary on stdout names the folder and the failure
-    assert str(day) in proc.stdout and "FAILED dead[0] rss" in proc.stdout
+    # the summary on stdout names the folder and the failure: a host that refused is one line
+    assert str(day) in proc.stdout
+    assert re.search(r"^  UNREACHABLE 127\.0\.0\.1:\d+ \(connection refused\): dead\[0\] rss$", proc.stdout, re.M)
+    assert not proc.stdout.splitlines()[-1].startswith("no network")     # the other hosts answered
 
     # a second run the same day adds nothing and keeps the first run in the history
     before = {inc: (day / inc / "hits.jsonl").read_bytes() if (day / inc / "hits.jsonl").exists() else b""

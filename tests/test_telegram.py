@@ -369,7 +369,7 @@ def test_check_reports_each_channels_state(tmp_path, httpserver, capsys, monkeyp
     assert " empty " in rows["quiet"] and "no public posts" in rows["quiet"]
     assert "parse failure" in rows["closed"] and telegram.NO_PREVIEW in rows["closed"]
     assert "blocked" in rows["limited"] and " 429 " in rows["limited"]
-    assert out.splitlines()[-1] == "1 of 4 sources ok"
+    assert out.splitlines()[-1] == "1 of 4 sources ok; 1 blocked, 1 empty, 1 parse failure"
 
 
 def test_check_verdict_of_a_page_with_only_skipped_posts():
