@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -52,6 +52,7 @@ _DROP = {"set-cookie", "cookie", "authorization", "proxy-authorization", "conten
          "transfer-encoding", "content-length"}
 
 
+_WIRE_SAFE = "".join(chr(c) for c in range(33, 127))     # printable ASCII stays, the rest is %-encoded
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _BLOCK = 1 << 20
 
@@ -175,9 +176,17 @@ class Recorder:
             return
         url = resp.url
         parts = urlsplit(url)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        # the request line and Host as they went over the wire: ASCII (a publisher's URL may
+        # have Cyrillic in its path or host; warcio refuses non-ASCII HTTP headers)
+        path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_WIRE_SAFE)
+        host = parts.netloc
+        if not host.isascii():
+            try:
+                host = host.replace(parts.hostname, parts.hostname.encode("idna").decode("ascii"))
+            except (UnicodeError, TypeError):
+                host = quote(host, safe=_WIRE_SAFE)
         when = (resp.date or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        sent = [("Host", parts.netloc), ("User-Agent", self.user_agent), ("Accept-Encoding", "gzip, deflate")]
+        sent = [("Host", host), ("User-Agent", self.user_agent), ("Accept-Encoding", "gzip, deflate")]
         body = resp.request_body if resp.method != "GET" else b""
         if resp.method != "GET":
             sent += [("Content-Type", resp.request_type or "application/octet-stream"),
