@@ -182,8 +182,8 @@ class Recorder:
         host = parts.netloc
         if not host.isascii():
             try:
-                host = host.replace(parts.hostname, parts.hostname.encode("idna").decode("ascii"))
-            except (UnicodeError, TypeError):
+                host = parts.hostname.encode("idna").decode("ascii") + (f":{parts.port}" if parts.port else "")
+            except (UnicodeError, AttributeError, ValueError):
                 host = quote(host, safe=_WIRE_SAFE)
         when = (resp.date or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
         sent = [("Host", host), ("User-Agent", self.user_agent), ("Accept-Encoding", "gzip, deflate")]
