@@ -445,8 +445,9 @@ def test_the_run_finishes_with_exit_1_and_reports_every_failure(world):
         assert rec["exit_code"] == 1
         assert set(rec["outlets"]) == {"healthy"} | set(FAULTS)
     failed = {o for o, (_, status, _) in FAULTS.items() if status == "failed"}
-    for oid in failed:
-        assert f"FAILED {oid}[0]" in res["stdout"], oid
+    unreachable = " ".join(ln for ln in res["stdout"].splitlines() if ln.startswith("  UNREACHABLE "))
+    for oid in failed:      # a host never reached is one UNREACHABLE line naming its sources
+        assert f"FAILED {oid}[0]" in res["stdout"] or f" {oid}[0] " in f"{unreachable} ", oid
 
 
 @pytest.mark.parametrize("outlet", sorted(FAULTS))
