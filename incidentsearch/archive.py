@@ -297,6 +297,7 @@ def _score(rec, body: bytes, ctype, crawled, loc, it, spec: ScanSpec, matcher, w
             "source": "archive", "query": None, "found_at": now, "date_method": art.date_method,
             "listing_url": loc, "warc_file": loc, "warc_offset": offset, "warc_length": length,
             "warc_date": crawled.isoformat() if crawled else None, "matched_on": how,
+            "decided_by": m.decided_by if how == "title" else "article",
         }
         art_rec = {"title": art.title, "published": dates.to_iso(published), "date_method": art.date_method,
                    "author": art.author, "text": art.text, "lead": art.lead, "lang": lang, "html": body}
