@@ -409,7 +409,7 @@ def _replay(args, argv) -> int:
 
     missing = [p for p in args.replay if not p.is_file()]
     if missing:
-        print(f"{missing[0]}: (file): not found", file=sys.stderr)
+        print(f"{missing[0]}: (file): {'not a file' if missing[0].exists() else 'not found'}", file=sys.stderr)
         return EXIT_USAGE
     try:
         rec = Replay(args.replay)

@@ -116,3 +116,10 @@ def test_result_files_follow_the_umask(tmp_path):
     assert stat.S_IMODE((tmp_path / "run.json").stat().st_mode) == \
         stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode)
     assert stat.S_IMODE((tmp_path / "report.html").stat().st_mode) == 0o640
+
+
+def test_replay_of_a_folder_or_a_missing_file(tmp_path, capsys):
+    assert main(["--replay", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == f"{tmp_path}: (file): not a file"
+    assert main(["--replay", str(tmp_path / "none.warc.gz")]) == 2
+    assert capsys.readouterr().err.strip() == f"{tmp_path / 'none.warc.gz'}: (file): not found"
