@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import date
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -19,7 +18,7 @@ from werkzeug import Response
 
 from incidentsearch import cli
 from incidentsearch.fetch import Fetcher
-from incidentsearch.google_news_resolve import Fallback, Item, Resolver, same_title
+from incidentsearch.google_news_resolve import Item, Resolver, same_title
 from incidentsearch.models import Response as Resp
 from incidentsearch.sources import ParseError
 from incidentsearch.sources import google_news_links as gnl
@@ -27,7 +26,7 @@ from incidentsearch.store import read_hits
 from incidentsearch.warc import Recorder, Replay
 
 from conftest import ROOT, shared_or_skip
-from gnews_server import TS, GoogleNewsStandIn, opaque_id, signature
+from gnews_server import GoogleNewsStandIn, opaque_id
 
 FIX = Path(__file__).parent / "fixtures" / "google_news"
 INCIDENTS = ["soloti-2022", "grayvoron-2023"]      # two of the four keep the runs short (~15 hits)
