@@ -148,21 +148,51 @@ class Matcher:
     # ------------------------------------------------------------------- scoring
     def assess(self, title: str, *, published: date | datetime | None = None, lang: str | None = None,
                url: str | None = None, summary: str | None = None, article: str | None = None,
-               every: bool = False) -> list[Match]:
+               every: bool = False, floor: str | None = None) -> list[Match]:
         """A Match for each candidate incident (every incident with ``every``), in the incidents'
-        order: ``accepted`` (a hit), ``stage`` ``read`` (the page decides) or neither."""
+        order: ``accepted`` (a hit), ``stage`` ``read`` (the page decides) or neither.
+
+        ``floor`` (``"accept"`` or ``"read"``) leaves out, unjudged, the candidates that cannot
+        reach that stage: dated outside the window, or below it even with the closest possible
+        descriptions (an upper bound from the features the index found). Most candidates of a
+        stream end there, before any similarity is computed."""
         ev = self._evidence(title, lang, url, summary, article)
         named, where = self._named(ev)
-        ins = {n: dates.in_window(published, *self._windows[n]) for n in named}
-        live = [n for n in named if ins[n] is not False]
-        in_win = [n for n in live if ins[n]]
+        day = dates.day_of(published) if published is not None else None
+        ins = {n: self._in_window(day, n) for n in named}
+        in_win = [n for n in named if ins[n]]
         out = []
         for n in (range(len(self.index.entries)) if every else sorted(named)):
             found = named.get(n, {})
-            inw = ins.get(n, dates.in_window(published, *self._windows[n]))
+            inw = ins[n] if n in ins else self._in_window(day, n)
             only = bool(inw) and in_win == [n]
+            if floor and not every and not self._may_reach(n, found, inw, only, ev.words, floor):
+                continue
             out.append(self._judge(n, ev, found, where.get(n, {}), inw, only, published, candidate=n in named))
         return out
+
+    def _in_window(self, day: date | None, n: int) -> bool | None:
+        if day is None:
+            return None
+        lo, hi = self._windows[n]
+        return lo <= day <= hi
+
+    def _may_reach(self, n: int, found, in_window, only_window, words: int, floor: str) -> bool:
+        """False only when the full verdict cannot reach ``floor``: the same features with the
+        text similarities at their best (and, undated, with the date inside the window)."""
+        if in_window is False:
+            return False
+        entry = self.index.entries[n]
+        vals = F.values(found, len({entry.area_of.get(r) for r in found.get("region", ())}), in_window,
+                        only_window, 1.0, 1.0 if self.encoder else 0.0, broad=self._broad)
+        w = self.weights
+        best = w.prob(vals)
+        if in_window is None:           # the undated weight may take either sign: both readings
+            vals.update(in_window=1.0, undated=0.0, only_window=1.0)
+            best = max(best, w.prob(vals))
+        if floor == "accept":
+            return best >= w.accept and F.identity(vals) and F.event(vals, words)
+        return best >= w.read
 
     def feature_values(self, title: str, *, published: date | datetime | None = None, lang: str | None = None,
                        url: str | None = None, summary: str | None = None,
@@ -278,7 +308,7 @@ class Matcher:
              url: str | None = None, summary: str | None = None, article: str | None = None, **_) -> list[Match]:
         """The accepted matches with the top score (several only on a tie)."""
         accepted = [m for m in self.assess(title, published=published, lang=lang, url=url, summary=summary,
-                                           article=article) if m.accepted]
+                                           article=article, floor="accept") if m.accepted]
         if not accepted:
             return []
         top = max(m.score for m in accepted)
@@ -288,7 +318,7 @@ class Matcher:
                 url: str | None = None, summary: str | None = None) -> tuple[list[Match], list[Match]]:
         """(hits, to read): the best accepted matches, or, when none, the candidates whose page
         decides (best first)."""
-        ms = self.assess(title, published=published, lang=lang, url=url, summary=summary)
+        ms = self.assess(title, published=published, lang=lang, url=url, summary=summary, floor="read")
         accepted = [m for m in ms if m.accepted]
         if accepted:
             top = max(m.score for m in accepted)
