@@ -53,7 +53,7 @@ def build(folder: Path, n_files: int, mb: float, spec: ScanSpec) -> tuple[list[P
     fillers = [f.read_bytes() for f in sorted((SHARED / "fixtures" / "articles").glob("*.html"))]
     fillers = [b for b in fillers if not pre(b)]          # pages naming none of the incidents
     rows, heads = rows_and_pages()
-    m = Matcher(list(spec.incidents), glossary=spec.glossary)
+    m = Matcher(list(spec.incidents), glossary=spec.glossary, semantic=spec.semantic or False)   # as the scan weighs
     expected = {}
     for r, (url, _, _) in zip(rows, heads):
         expected[url] = {x.incident for x in m.best(r["headline"], published=date.fromisoformat(r["date"]),

@@ -64,6 +64,9 @@ class ScanSpec:
     user_agent: str = "incidentsearch"
     respect_robots: bool = True
     max_record_bytes: int = MAX_RECORD_BYTES
+    # the sentence encoder costs ~20 ms a page the matcher is unsure of: at CC-NEWS scale that would be
+    # the scan's bottleneck, so a scan weighs with the matcher's lexical weights unless asked
+    semantic: bool = False
 
     @property
     def key(self) -> str:
@@ -72,7 +75,7 @@ class ScanSpec:
         if k is None:
             parts = [i.model_dump_json() for i in self.incidents]
             parts += [self.glossary.model_dump_json() if self.glossary else "", json.dumps(
-                [list(self.chosen), [str(d) for d in self.window or ()], sorted(self.hosts.items())])]
+                [list(self.chosen), [str(d) for d in self.window or ()], sorted(self.hosts.items()), self.semantic])]
             k = hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()
             object.__setattr__(self, "_key", k)
         return k
@@ -119,7 +122,8 @@ def _tools(spec: ScanSpec):
     if got is None:
         from .match import Matcher
 
-        matcher = Matcher(list(spec.incidents), glossary=spec.glossary, window=spec.window)
+        matcher = Matcher(list(spec.incidents), glossary=spec.glossary, window=spec.window,
+                          semantic=None if spec.semantic else False)
         pre = Prefilter.for_incidents(matcher, set(spec.chosen))
         _CACHE.clear()
         got = _CACHE[spec.key] = (matcher, pre)
