@@ -177,21 +177,32 @@ class Matcher:
         lo, hi = self._windows[n]
         return lo <= day <= hi
 
+    def _values(self, n: int, found, in_window, only_window, similar: float = 0.0,
+                semantic: float = 0.0) -> dict[str, float]:
+        areas = len({self.index.entries[n].area_of.get(r) for r in found.get("region", ())})
+        return F.values(found, areas, in_window, only_window, similar, semantic, broad=self._broad)
+
+    def _gaps(self, vals: dict[str, float], words: int) -> list[str]:
+        """What a hit needs besides its score, and the values lack."""
+        return [g for g, ok in (("it says neither where nor who (no own place or actor; no region or shared "
+                                 "actor with what only this incident has)", F.identity(vals)),
+                                ("nothing says what happened (no event word of its kind, own actor, or close "
+                                 "description)", F.event(vals, words))) if not ok]
+
     def _may_reach(self, n: int, found, in_window, only_window, words: int, floor: str) -> bool:
-        """False only when the full verdict cannot reach ``floor``: the same features with the
-        text similarities at their best (and, undated, with the date inside the window)."""
+        """False only when the full verdict cannot reach ``floor`` (``accept``: a hit; ``read``: the
+        page is read): the same features with the text similarities at their best, and, undated,
+        with the date inside the window too (the undated weight may take either sign)."""
         if in_window is False:
             return False
-        entry = self.index.entries[n]
-        vals = F.values(found, len({entry.area_of.get(r) for r in found.get("region", ())}), in_window,
-                        only_window, 1.0, 1.0 if self.encoder else 0.0, broad=self._broad)
         w = self.weights
+        vals = self._values(n, found, in_window, only_window, 1.0, 1.0 if self.encoder else 0.0)
         best = w.prob(vals)
-        if in_window is None:           # the undated weight may take either sign: both readings
+        if in_window is None:
             vals.update(in_window=1.0, undated=0.0, only_window=1.0)
             best = max(best, w.prob(vals))
         if floor == "accept":
-            return best >= w.accept and F.identity(vals) and F.event(vals, words)
+            return best >= w.accept and not self._gaps(vals, words)
         return best >= w.read
 
     def feature_values(self, title: str, *, published: date | datetime | None = None, lang: str | None = None,
@@ -201,16 +212,16 @@ class Matcher:
         computed), for each candidate whose window does not exclude the date."""
         ev = self._evidence(title, lang, url, summary, article)
         named, _ = self._named(ev)
-        ins = {n: dates.in_window(published, *self._windows[n]) for n in named}
+        day = dates.day_of(published) if published is not None else None
+        ins = {n: self._in_window(day, n) for n in named}
         in_win = [n for n in named if ins[n]]
         out = {}
         for n in sorted(named):
             if ins[n] is False:
                 continue
             entry = self.index.entries[n]
-            vals = F.values(named[n], len({entry.area_of.get(r) for r in named[n].get("region", ())}), ins[n],
-                            bool(ins[n]) and in_win == [n], F.similar_value(self._ratio(entry, ev)),
-                            broad=self._broad)
+            vals = self._values(n, named[n], ins[n], bool(ins[n]) and in_win == [n],
+                                F.similar_value(self._ratio(entry, ev)))
             if self.encoder is not None:
                 vals["semantic"] = F.semantic_value(self._cosine(n, ev.title))
             out[entry.incident.id] = vals
@@ -221,23 +232,16 @@ class Matcher:
         entry = self.index.entries[n]
         inc = entry.incident
         w = self.weights
-        areas = len({entry.area_of.get(r) for r in found.get("region", ())})
-        vals = F.values(found, areas, in_window, only_window, broad=self._broad)
+        vals = self._values(n, found, in_window, only_window)
         ratio, cosine = 0.0, None
-        if candidate and in_window is not False:
-            hi = dict(vals, similar=1.0, semantic=1.0 if self.encoder else 0.0)
-            dated = dict(hi, in_window=1.0, undated=0.0, only_window=1.0) if in_window is None else hi
-            if w.prob(dated) >= w.read:          # similarity could matter: compute it
-                ratio = self._ratio(entry, ev)
-                vals["similar"] = F.similar_value(ratio)
-                if self.encoder is not None and w.prob(vals) < w.accept:
-                    cosine = self._cosine(n, ev.title)
-                    vals["semantic"] = F.semantic_value(cosine)
+        if candidate and self._may_reach(n, found, in_window, only_window, ev.words, "read"):
+            ratio = self._ratio(entry, ev)          # the similarities could matter: compute them
+            vals["similar"] = F.similar_value(ratio)
+            if self.encoder is not None and w.prob(vals) < w.accept:
+                cosine = self._cosine(n, ev.title)
+                vals["semantic"] = F.semantic_value(cosine)
         p = w.prob(vals)
-        gaps = [g for g, ok in (("it says neither where nor who (no own place or actor; no region or shared "
-                                 "actor with a date in the window)", F.identity(vals)),
-                                ("nothing says what happened (no event word of its kind, own actor, or close "
-                                 "description)", F.event(vals, ev.words))) if not ok]
+        gaps = self._gaps(vals, ev.words)
         accepted = candidate and in_window is not False and p >= w.accept and not gaps
         stage = "verdict"
         reasons: list[str] = []
@@ -266,25 +270,24 @@ class Matcher:
                 reasons.append(f"score {p * 100:.1f} below {w.read * 100:.0f}: too little evidence")
         decided_by = None
         if accepted:
-            decided_by = self._decider(vals, found, where)
+            decided_by = self._decider(n, vals, found, where, ev.words)
             reasons.append("accepted")
         matched = F.labels(found, vals, ratio, cosine, where)
         return Match(incident=inc.id, score=round(p * 100, 1), matched=matched, accepted=accepted,
                      reasons=tuple(reasons), decided_by=decided_by, contributions=tuple(w.contributions(vals)),
                      stage=stage)
 
-    def _decider(self, vals, found, where) -> str:
-        """The least evidence that still accepts: the headline (title and URL), else the snippet,
-        else the article."""
+    def _decider(self, n: int, vals, found, where, words: int) -> str:
+        """The least evidence that still makes the hit: the headline (title and URL), else the
+        snippet, else the article."""
         if not where:
             return "headline"
-        for level, allowed in (("headline", {"url"}), ("snippet", {"url", "snippet"})):
-            kept = {k: [lab for lab in labs if where.get(lab, "title") in allowed | {"title"}]
-                    for k, labs in found.items()}
-            kept = {k: v for k, v in kept.items() if v}
-            sub = F.values(kept, int(bool(kept.get("region"))), None if vals["undated"] else bool(vals["in_window"]),
-                           bool(vals["only_window"]), vals["similar"], vals["semantic"], broad=self._broad)
-            if self.weights.prob(sub) >= self.weights.accept:
+        in_window = None if vals["undated"] else bool(vals["in_window"])
+        for level, allowed in (("headline", {"title", "url"}), ("snippet", {"title", "url", "snippet"})):
+            kept = {k: [lab for lab in labs if where.get(lab, "title") in allowed] for k, labs in found.items()}
+            sub = self._values(n, {k: v for k, v in kept.items() if v}, in_window, bool(vals["only_window"]),
+                               vals["similar"], vals["semantic"])
+            if self.weights.prob(sub) >= self.weights.accept and not self._gaps(sub, words):
                 return level
         return "article" if "article" in where.values() else "snippet"
 
