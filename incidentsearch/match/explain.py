@@ -33,7 +33,7 @@ def explain(matcher: Matcher, title: str, *, published=None, lang=None, url=None
         if m.stage == "none":
             continue
         out.append("  evidence: " + (", ".join(m.matched) or "none"))
-        for name, value, contrib in m.contributions:
+        for name, value, contrib in (c for c in m.contributions if abs(c[2]) >= 0.005):   # weight 0: nothing
             shown = f" = {value:.2f}" if value not in (0.0, 1.0) else ""
             out.append(f"    {contrib:+6.2f}  {name}{shown}: {F.HELP.get(name, '')}")
         if m.incident not in best:
