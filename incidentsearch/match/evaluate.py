@@ -48,10 +48,11 @@ EVAL = ROOT / "eval"
 
 # ------------------------------------------------------------------- rows
 def load_rows(path: Path, *, scored_only: bool = True) -> list[dict]:
-    """A labelled file's rows; ``dev_headlines.jsonl`` gets its leads from ``dev_leads.jsonl`` beside it."""
+    """A labelled file's rows; ``<name>_headlines.jsonl`` gets its leads from ``<name>_leads.jsonl``
+    beside it (rows in the same order, ``i`` the row's index), as ../shared/eval lays them out."""
     rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-    leads = path.with_name("dev_leads.jsonl")
-    if path.name == "dev_headlines.jsonl" and leads.is_file():
+    leads = path.with_name(path.name.replace("_headlines.jsonl", "_leads.jsonl"))
+    if path.name.endswith("_headlines.jsonl") and leads.is_file():
         for rec in (json.loads(line) for line in leads.open(encoding="utf-8") if line.strip()):
             i = rec.get("i")
             if isinstance(i, int) and 0 <= i < len(rows) and rec.get("lead") and not rows[i].get("lead"):
@@ -82,8 +83,11 @@ def relabel(rows: list[dict], path: Path = EVAL / "relabel.jsonl") -> list[dict]
     return out
 
 
-def load_set(files: list[Path]) -> list[dict]:
-    rows = relabel([r for f in files for r in load_rows(f)])
+def load_set(files: list[Path], *, relabelled: bool = True) -> list[dict]:
+    """The rows of ``files``; with ``relabelled``, the project's relabelling of the dev set applied
+    (the default set: files named on the command line are taken as they are)."""
+    rows = [r for f in files for r in load_rows(f)]
+    rows = relabel(rows) if relabelled else rows
     return [r for r in rows if r.get("scored") is not False]
 
 
@@ -309,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         print("evaluate: no labelled file given and ../shared/eval is not beside the project", file=sys.stderr)
         return 2
     extra = a.incidents if a.incidents is not None else ([EVAL / "incidents"] if not a.files else [])
-    rows = load_set(files)
+    rows = load_set(files, relabelled=not a.files)
     matcher = build_matcher(a.queries, extra, semantic=False if a.no_semantic else None)
     known = {i.id for i in matcher.incidents}
     rows = [r for r in rows if r["incident"] == NONE or r["incident"] in known]
