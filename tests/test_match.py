@@ -157,7 +157,7 @@ def test_evaluation_gate_leave_one_incident_out(cross_validated):
         assert lang[group]["precision"] >= 0.95, (group, lang[group], res["errors"])
         assert lang[group]["recall"] >= 0.90, (group, lang[group], res["errors"])
     assert lang["all undated"]["precision"] >= 0.88, lang["all undated"]
-    assert lang["all undated"]["recall"] >= 0.55, lang["all undated"]
+    assert lang["all undated"]["recall"] >= 0.65, lang["all undated"]
 
 
 def test_the_fitted_evidence_weights_are_not_negative(cross_validated):
@@ -213,15 +213,18 @@ def test_the_second_seed_report_is_a_hit_on_its_headline_and_date():
 
 def test_figures_and_event_words_without_a_place_leave_it_to_the_page():
     """Undated, naming no place or actor: the casualty figures and the training ground point to
-    Soloti, but only the page (its date, its places) may decide; two regions and a raid do not
-    say which of three raids without a date either."""
+    Soloti, but only the page (its date, its places) may decide. Belgorod oblast and a raid do not
+    say which of three raids without a date; Kursk oblast, which only one of them lists, does."""
     title = "В РФ на полигоне расстреляли добровольцев — 11 погибли, 15 ранены"
     assert MATCHER.best(title) == []
     read = MATCHER.undecided(title)
     assert [m.incident for m in read][:1] == ["soloti-2022"] and "figure:11" in read[0].matched
+    # a region only one known incident lists says where: Kursk oblast, of the March 2024 raids alone
     both = "Украинская ДРГ пыталась прорваться в Курскую и Белгородскую области"
-    assert MATCHER.best(both) == []
+    got = MATCHER.best(both)
+    assert [m.incident for m in got] == ["belgorod-raids-2024"] and "region:Курская область" in got[0].matched
     assert [m.incident for m in MATCHER.best(both, published=date(2024, 3, 12))] == ["belgorod-raids-2024"]
+    assert MATCHER.best("Украинская ДРГ пыталась прорваться в Белгородскую область") == []   # three raids
 
 
 def test_a_snippet_decides_what_the_headline_cannot_and_says_so():
@@ -327,8 +330,11 @@ def test_explain_reads_the_url_and_names_what_a_date_would_decide(capsys):
     assert "verdict: no incident" in out and "to read: " in out and "grayvoron-2023" in out.split("to read: ")[1]
     assert main(["explain", title, "--url", url, *q]) == 0
     out = capsys.readouterr().out
-    # the URL names the region and what only the Grayvoron raid left behind
-    assert out.strip().endswith("verdict: grayvoron-2023") and "term:American vehicles (url)" in out
+    # the URL names the region and what only the Grayvoron raid left behind: a hit, or the first page to read
+    assert "term:American vehicles (url)" in out
+    last = out.strip().splitlines()
+    assert last[-1] == "verdict: grayvoron-2023" or (last[-2] == "verdict: no incident"
+                                                     and last[-1].startswith("to read: grayvoron-2023"))
 
 
 def test_without_the_sentence_encoder_the_lexical_weights_decide():

@@ -39,7 +39,7 @@ def explain(matcher: Matcher, title: str, *, published=None, lang=None, url=None
         if m.incident not in best:
             out += [f"  why not: {r}" for r in m.reasons if r != "accepted"]
     hits = sorted(best)
-    read = [m.incident for m in ms if m.stage == "read" and not best]
+    read = [m.incident for m in sorted(ms, key=lambda m: -m.score) if m.stage == "read" and not best]   # best first
     out.append(f"\nverdict: {', '.join(hits) or 'no incident'}")
     if read:
         out.append(f"to read: {', '.join(read)} (a run reads the page: pending.jsonl, then the article decides)")

@@ -25,6 +25,7 @@ class Feature:
 FEATURES: tuple[Feature, ...] = (
     Feature("place", "identity", "names one of the incident's own places"),
     Feature("region", "identity", "names a broad area of the incident (its oblast, a place several incidents share)"),
+    Feature("own_region", "identity", "names a broad area no other known incident lists"),
     Feature("actor", "identity", "names one of the incident's own actors"),
     Feature("shared", "identity", "names an actor several incidents share"),
     Feature("figure", "identity", "repeats a number the incident is known by (11 killed)"),
@@ -56,7 +57,8 @@ def semantic_value(cosine: float) -> float:
 
 
 def values(found: dict[str, list[str]], areas: int, in_window: bool | None, only_window: bool,
-           similar: float = 0.0, semantic: float = 0.0, *, broad: frozenset[str] = frozenset()) -> dict[str, float]:
+           similar: float = 0.0, semantic: float = 0.0, *, broad: frozenset[str] = frozenset(),
+           own_region: bool = False) -> dict[str, float]:
     """The feature values of one incident from what the evidence named (``Index.named``);
     ``broad``: the glossary's broad concepts."""
     events = {e.partition("=")[0] for e in found.get("event", ())}
@@ -65,6 +67,7 @@ def values(found: dict[str, list[str]], areas: int, in_window: bool | None, only
     return {
         "place": float("place" in found),
         "region": float(areas > 0),
+        "own_region": float(own_region),
         "actor": float("actor" in found),
         "shared": float("shared" in found),
         "figure": float("figure" in found),
@@ -86,7 +89,7 @@ def identity(vals: dict[str, float]) -> bool:
     incidents share, with what only this incident has (a date inside its window, an event word
     or a figure of its own). When only the date, a number or the event's words point to the
     incident, or a region that several incidents share without a date, the page decides."""
-    if vals["place"] or vals["actor"]:
+    if vals["place"] or vals["actor"] or vals["own_region"]:
         return True
     return bool((vals["region"] or vals["shared"]) and (vals["in_window"] or vals["term"] or vals["figure"]))
 

@@ -179,8 +179,11 @@ class Matcher:
 
     def _values(self, n: int, found, in_window, only_window, similar: float = 0.0,
                 semantic: float = 0.0) -> dict[str, float]:
-        areas = len({self.index.entries[n].area_of.get(r) for r in found.get("region", ())})
-        return F.values(found, areas, in_window, only_window, similar, semantic, broad=self._broad)
+        entry = self.index.entries[n]
+        areas = {entry.area_of.get(r) for r in found.get("region", ())}
+        own = frozenset([entry.incident.id]) in areas
+        return F.values(found, len(areas), in_window, only_window, similar, semantic, broad=self._broad,
+                        own_region=own)
 
     def _gaps(self, vals: dict[str, float], words: int) -> list[str]:
         """What a hit needs besides its score, and the values lack."""
