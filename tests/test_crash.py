@@ -595,6 +595,8 @@ def test_paths_are_built_only_from_constants_and_hashed_names():
         ("articles.py", "_write", 'f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"'),
         ("runner.py", "finish_folder", 'a["text"]'),        # read only: our own articles/<hex>.txt record
         ("match/verdict.py", "article_text", 'art["text"]'),   # read only, and only when it is articles/<hex>.txt
+        ("match/evaluate.py", "load_rows",                     # read only: X_leads.jsonl beside a labelled file
+         'path.name.replace("_headlines.jsonl", "_leads.jsonl")'),
         ("cli.py", "_replay", "name"),                      # a replayed config name, checked, in a temp dir
         ("warc.py", "_repair_tail", 'f"{self.path.name}.unreadable-{os.getpid()}"'),
         ("cli.py", "_default_cache", '"incidentsearch"'),
