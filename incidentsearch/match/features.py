@@ -85,8 +85,8 @@ def values(found: dict[str, list[str]], areas: int, in_window: bool | None, only
 
 
 def identity(vals: dict[str, float]) -> bool:
-    """The listing says where or who: an own place or actor; or a region or an actor several
-    incidents share, with what only this incident has (a date inside its window, an event word
+    """The listing says where or who: an own place or actor, or a region no other known incident
+    lists; or a region or an actor several incidents share, with what only this incident has (a date inside its window, an event word
     or a figure of its own). When only the date, a number or the event's words point to the
     incident, or a region that several incidents share without a date, the page decides."""
     if vals["place"] or vals["actor"] or vals["own_region"]:

@@ -32,8 +32,6 @@ from .index import LANGS, Index
 from .scoring import Weights, load as load_weights
 from .semantic import Encoder
 
-EVIDENCE = ("title", "url", "summary", "article")
-
 
 @dataclass
 class _Evidence:
