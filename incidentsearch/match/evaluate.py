@@ -213,11 +213,10 @@ def _share(r: dict, n: int) -> int:
 def cross_validate(matcher: Matcher, rows: list[dict], *, use_url: bool = True, articles: bool = True,
                    **fit_kw) -> tuple[dict, dict[str, scoring.Weights]]:
     """Leave one incident out: the weights judged on an incident they were not fitted on."""
-    ids = [i.id for i in matcher.incidents]
     labelled = sorted({r["incident"] for r in rows} - {NONE})
     P = pairs(matcher, rows, use_url=use_url)
     shipped = matcher.weights
-    preds: dict[int, set] = {}
+    preds: dict[int, set] = {}          # id(row) -> its answer, from the fold that held it out
     fold_weights = {}
     try:
         for f, inc in enumerate(labelled):
@@ -229,13 +228,10 @@ def cross_validate(matcher: Matcher, rows: list[dict], *, use_url: bool = True, 
             matcher.weights = w
             predict = matcher_predict(matcher, use_url=use_url, articles=articles)
             for k in test:
-                preds[k] = predict(rows[k])
+                preds[id(rows[k])] = predict(rows[k])
     finally:
         matcher.weights = shipped
-    missing = [k for k in range(len(rows)) if k not in preds]     # none rows of labels not in ids
-    assert not missing or all(rows[k]["incident"] in ids or rows[k]["incident"] == NONE for k in missing)
-    index = {id(r): k for k, r in enumerate(rows)}
-    return score([rows[k] for k in sorted(preds)], lambda r: preds[index[id(r)]]), fold_weights
+    return score(rows, lambda r: preds[id(r)]), fold_weights     # every row is in exactly one fold
 
 
 def _use(matcher: Matcher) -> tuple[str, ...]:
