@@ -166,7 +166,8 @@ class Matcher:
             only = bool(inw) and in_win == [n]
             if floor and not every and not self._may_reach(n, found, inw, only, ev.words, floor):
                 continue
-            out.append(self._judge(n, ev, found, where.get(n, {}), inw, only, published, candidate=n in named))
+            out.append(self._judge(n, ev, found, where.get(n, {}), inw, only, published, candidate=n in named,
+                                   readable=True if floor == "read" and not every else None))
         return out
 
     def _in_window(self, day: date | None, n: int) -> bool | None:
@@ -229,13 +230,17 @@ class Matcher:
         return out
 
     def _judge(self, n: int, ev: _Evidence, found, where, in_window, only_window, published,
-               *, candidate: bool) -> Match:
+               *, candidate: bool, readable: bool | None = None) -> Match:
+        """``readable``: whether the candidate may reach the page-reading stage, when the caller
+        has bounded it already (else it is bounded here): only then are its similarities computed."""
         entry = self.index.entries[n]
         inc = entry.incident
         w = self.weights
         vals = self._values(n, found, in_window, only_window)
         ratio, cosine = 0.0, None
-        if candidate and self._may_reach(n, found, in_window, only_window, ev.words, "read"):
+        if readable is None:
+            readable = candidate and self._may_reach(n, found, in_window, only_window, ev.words, "read")
+        if readable:
             ratio = self._ratio(entry, ev)          # the similarities could matter: compute them
             vals["similar"] = F.similar_value(ratio)
             if self.encoder is not None and w.prob(vals) < w.accept:
