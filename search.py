@@ -2,7 +2,7 @@
 """Entry point: python search.py --help"""
 import sys
 
-from incidentsearch.cli import main
+from incidentsearch.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -29,8 +29,8 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from incidentsearch.archive import ScanSpec, _tools, scan_file  # noqa: E402
-from incidentsearch.archive_run import _local  # noqa: E402
+from incidentsearch.archive.scan import ScanSpec, _tools, scan_file  # noqa: E402
+from incidentsearch.archive.driver import _local  # noqa: E402
 from incidentsearch.config import load_glossary, load_incidents  # noqa: E402
 from incidentsearch.match import Matcher  # noqa: E402
 

@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from incidentsearch.config import OutletsFile, load_incidents  # noqa: E402
-from incidentsearch.fetch import Fetcher  # noqa: E402
+from incidentsearch.net import Fetcher  # noqa: E402
 from incidentsearch.match import Matcher  # noqa: E402
-from incidentsearch.pipeline import Run, plan  # noqa: E402
-from incidentsearch.store import Store  # noqa: E402
+from incidentsearch.search.listings import Run, plan  # noqa: E402
+from incidentsearch.results.folder import Store  # noqa: E402
 
 FEED = ("<?xml version='1.0'?><rss version='2.0'><channel><title>t</title><item><title>Day {day}: "
         "market report</title><link>http://127.0.0.1/{day}</link></item></channel></rss>").encode()

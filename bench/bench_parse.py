@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from incidentsearch.charset import decode_body  # noqa: E402
+from incidentsearch.text.charset import decode_body  # noqa: E402
 from incidentsearch.config import HtmlSearchSource, RssSource  # noqa: E402
-from incidentsearch.models import Response  # noqa: E402
+from incidentsearch.records import Response  # noqa: E402
 from incidentsearch.sources import html_search, rss  # noqa: E402
 
 SHARED = ROOT.parent / "shared"

@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 import atheris  # noqa: E402
 
 with atheris.instrument_imports():
-    from incidentsearch.charset import decode_body
+    from incidentsearch.text.charset import decode_body
     from incidentsearch.config import HtmlSearchSource, JsonSearchSource, RssSource, SitemapSource
-    from incidentsearch.models import Response
+    from incidentsearch.records import Response
     from incidentsearch.sources import ParseError, html_search, json_search, rss, sitemap
 
 PARSERS = [

@@ -29,10 +29,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from incidentsearch.charset import decode_body  # noqa: E402
-from incidentsearch.models import Response  # noqa: E402
+from incidentsearch.text.charset import decode_body  # noqa: E402
+from incidentsearch.records import Response  # noqa: E402
 from incidentsearch.sources.google_news import join_query  # noqa: E402
-from incidentsearch.warc import Recorder  # noqa: E402
+from incidentsearch.results.warc import Recorder  # noqa: E402
 
 INCIDENT = "soloti-2022"
 UNTIL = "20221214"            # the incident's window ends 60 days after 15 Oct 2022 (queries/soloti-2022.yaml)

@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 from werkzeug import Response
 
 from incidentsearch.config import OutletsFile, load_incidents
-from incidentsearch.fetch import Fetcher
+from incidentsearch.net import Fetcher
 from incidentsearch.match import Matcher
-from incidentsearch.pipeline import Run, plan
-from incidentsearch.store import Store, read_hits
+from incidentsearch.search.listings import Run, plan
+from incidentsearch.results.folder import Store, read_hits
 
 from conftest import ROOT, shared_or_skip
 

@@ -21,7 +21,7 @@ from mutation import mutate
 from pydantic import TypeAdapter
 
 from incidentsearch.config import GdeltSource, GoogleNewsSource, Source, WaybackSource
-from incidentsearch.models import Candidate, Link, Parsed, Response
+from incidentsearch.records import Candidate, Link, Parsed, Response
 from incidentsearch.sources import ParseError, build_url, cap_of, gdelt, google_news, module, wayback
 
 HERE = Path(__file__).resolve().parent
@@ -38,7 +38,7 @@ SINCE, UNTIL = date(2022, 10, 14), date(2022, 12, 14)
 
 def response(content: bytes, url: str = "https://example.org/x", content_type: str | None = None,
              text: str | None = None, status: int = 200) -> Response:
-    from incidentsearch.charset import decode_body
+    from incidentsearch.text.charset import decode_body
     headers = {"Content-Type": content_type} if content_type else {}
     if text is None:
         text = decode_body(content, content_type)[0] if content else ""

@@ -16,13 +16,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from incidentsearch import cli
-from incidentsearch.archive import (
-    Prefilter,
-    ScanSpec,
-    cc_news_months,
-    expand,
-    scan_file,
-)
+from incidentsearch.archive.scan import Prefilter, ScanSpec, cc_news_months, expand, scan_file
 from incidentsearch.config import load_glossary, load_incidents
 from incidentsearch.match import Matcher
 
@@ -203,13 +197,13 @@ def test_missing_file_is_an_error_not_a_crash(tmp_path, spec):
     ("<p>xgrayvoron is not a word start</p>", False),
 ])
 def test_prefilter_forms_cases_and_boundaries(spec, page, hit):
-    from incidentsearch.archive import _tools
+    from incidentsearch.archive.scan import _tools
     _, pre = _tools(spec)
     assert pre(page.encode("utf-8")) is hit
 
 
 def test_prefilter_reads_windows_1251(spec):
-    from incidentsearch.archive import _tools
+    from incidentsearch.archive.scan import _tools
     _, pre = _tools(spec)
     assert pre("<p>Украинская ДРГ проникла в Грайворонский район</p>".encode("cp1251"))
     assert not pre("<p>Погода в Москве</p>".encode("cp1251"))
@@ -327,7 +321,7 @@ def test_cc_news_listing_and_streaming_from_a_local_server(httpserver, tmp_path,
 def test_both_prefilter_engines_agree_on_every_page(monkeypatch):
     """Hyperscan where its wheel installs, the Aho-Corasick DFA elsewhere: the same verdict on
     every real fixture page and every dev headline page (with windows-1251 and UPPER copies)."""
-    from incidentsearch import archive_filter
+    from incidentsearch.archive import prefilter as archive_filter
     from incidentsearch.match import Matcher
 
     matcher = Matcher.from_folder(QUERIES)

@@ -13,7 +13,7 @@ distributed = pytest.importorskip("dask.distributed")
 
 from conftest import ROOT  # noqa: E402
 from incidentsearch import cli  # noqa: E402
-from incidentsearch.archive import SCAN_DELAY_ENV  # noqa: E402
+from incidentsearch.archive.scan import SCAN_DELAY_ENV  # noqa: E402
 from test_archive import (  # noqa: E402
     _hits, build_warc, fixture_pages, headline_page, headline_rows, strip_volatile)
 

@@ -16,9 +16,9 @@ import pytest
 from werkzeug import Response as WResponse
 
 from conftest import shared_or_skip
-from incidentsearch import articles
-from incidentsearch.articles import Article, article_name, capture, dateline, extract, strip_site_suffix
-from incidentsearch.fetch import Fetcher
+from incidentsearch.search import articles
+from incidentsearch.search.articles import Article, article_name, capture, dateline, extract, strip_site_suffix
+from incidentsearch.net import Fetcher
 
 MOSCOW = "Europe/Moscow"
 
@@ -318,7 +318,7 @@ def test_capture_live_page(httpserver, fetcher, tmp_path):
     assert rec["title"] == "Обстрел Белгорода: двое погибших"
     assert rec["published"] == "2022-10-15T18:20:00+03:00" and rec["date_method"] == "meta"
     assert rec["lang"] == "ru" and rec["lead"].startswith("БЕЛГОРОД, 15 октября.")
-    from incidentsearch.dedup import canonical_url
+    from incidentsearch.results.clusters import canonical_url
     name = hashlib.sha1(canonical_url(url).encode()).hexdigest()[:20]
     assert article_name(url) == name == article_name(url + "#frag")
     assert rec["html"] == f"articles/{name}.html" and rec["text"] == f"articles/{name}.txt"

@@ -13,7 +13,7 @@ import pytest
 
 from incidentsearch.cli import main
 from incidentsearch.config import ConfigError, load_incidents
-from incidentsearch.store import atomic_write
+from incidentsearch.results.folder import atomic_write
 
 ROOT = Path(__file__).resolve().parents[1]
 

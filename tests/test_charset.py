@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from incidentsearch.charset import charset_from_content_type, decode_body, normalize_encoding
-from incidentsearch.fetch import decode_body as decode_body_from_fetch
+from incidentsearch.text.charset import charset_from_content_type, decode_body, normalize_encoding
+from incidentsearch.net import decode_body as decode_body_from_fetch
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURES = SHARED / "fixtures"

@@ -4,9 +4,9 @@ from __future__ import annotations
 from argparse import Namespace
 from datetime import date
 
-from incidentsearch import console
+from incidentsearch.cli import console
 from incidentsearch.config import load_all
-from incidentsearch.pipeline import plan
+from incidentsearch.search.listings import plan
 
 from conftest import ROOT
 

@@ -47,11 +47,11 @@ from test_end_to_end import html_page, json_page, news_sitemap, outlets_yaml, ro
 from warcio.archiveiterator import ArchiveIterator
 from werkzeug import Response as WResponse
 
-from incidentsearch.articles import article_name, capture
-from incidentsearch.dedup import canonical_url
-from incidentsearch.models import Response
-from incidentsearch.store import TEMP_NAME, Store, read_hits, sweep_temp
-from incidentsearch.warc import Recorder, complete_length
+from incidentsearch.search.articles import article_name, capture
+from incidentsearch.results.clusters import canonical_url
+from incidentsearch.records import Response
+from incidentsearch.results.folder import TEMP_NAME, Store, read_hits, sweep_temp
+from incidentsearch.results.warc import Recorder, complete_length
 
 SEED = 20240601
 DELAY = (0.01, 0.04)                  # seconds per listing response, and per article page:
@@ -587,22 +587,22 @@ def test_paths_are_built_only_from_constants_and_hashed_names():
     new part is not a constant is listed here, reviewed: none takes text from a hit, a URL or a title."""
     reviewed = {
         # (module, function, the joined part): why it is safe
-        ("store.py", "__init__", "incident_id"),            # the incident id: config's ID_RE [a-z0-9-]
-        ("store.py", "__init__", "day"),                    # date.isoformat()
-        ("articles.py", "capture", 'f"{name}.html"'),       # name = article_name(url): 20 hex of sha1
-        ("articles.py", "capture", 'f"{name}.txt"'),
-        ("articles.py", "_from_listing", 'f"{name}.txt"'),  # name = article_name(url) too (a Telegram post's text)
-        ("articles.py", "_write", 'f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"'),
-        ("runner.py", "finish_folder", 'a["text"]'),        # read only: our own articles/<hex>.txt record
+        ("results/folder.py", "__init__", "incident_id"),            # the incident id: config's ID_RE [a-z0-9-]
+        ("results/folder.py", "__init__", "day"),                    # date.isoformat()
+        ("search/articles.py", "capture", 'f"{name}.html"'),       # name = article_name(url): 20 hex of sha1
+        ("search/articles.py", "capture", 'f"{name}.txt"'),
+        ("search/articles.py", "_from_listing", 'f"{name}.txt"'),  # name = article_name(url) too (a Telegram post's text)
+        ("search/articles.py", "_write", 'f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"'),
+        ("search/job.py", "finish_folder", 'a["text"]'),        # read only: our own articles/<hex>.txt record
         ("match/verdict.py", "article_text", 'art["text"]'),   # read only, and only when it is articles/<hex>.txt
         ("match/evaluate.py", "load_rows",                     # read only: X_leads.jsonl beside a labelled file
          'path.name.replace("_headlines.jsonl", "_leads.jsonl")'),
-        ("cli.py", "_replay", "name"),                      # a replayed config name, checked, in a temp dir
-        ("warc.py", "_repair_tail", 'f"{self.path.name}.unreadable-{os.getpid()}"'),
-        ("cli.py", "_default_cache", '"incidentsearch"'),
-        ("archive_run.py", "_save_article", 'f"{name}.html"'),   # name = article_name(url): 20 hex of sha1
-        ("archive_run.py", "_save_article", 'f"{name}.txt"'),
-        ("archive.py", "_resolve", "path"),   # read only: a line of the user's own local warc.paths listing
+        ("cli/main.py", "_replay", "name"),                      # a replayed config name, checked, in a temp dir
+        ("results/warc.py", "_repair_tail", 'f"{self.path.name}.unreadable-{os.getpid()}"'),
+        ("cli/main.py", "_default_cache", '"incidentsearch"'),
+        ("archive/driver.py", "_save_article", 'f"{name}.html"'),   # name = article_name(url): 20 hex of sha1
+        ("archive/driver.py", "_save_article", 'f"{name}.txt"'),
+        ("archive/scan.py", "_resolve", "path"),   # read only: a line of the user's own local warc.paths listing
     }
     found = set()
     for mod, src, tree in _sources():
@@ -626,10 +626,10 @@ def test_paths_are_built_only_from_constants_and_hashed_names():
                 assert ".." not in part.value and not part.value.startswith("/"), (mod, part.value)
                 continue
             found.add((mod, where.get(n, "<module>"), ast.get_source_segment(src, part)))
-    found.discard(("cli.py", "_default_cache", '"incidentsearch"'))
-    reviewed.discard(("cli.py", "_default_cache", '"incidentsearch"'))
+    found.discard(("cli/main.py", "_default_cache", '"incidentsearch"'))
+    reviewed.discard(("cli/main.py", "_default_cache", '"incidentsearch"'))
     assert found == reviewed, f"new path joins to review: {sorted(found - reviewed)}; gone: {sorted(reviewed - found)}"
-    articles = (PACKAGE / "articles.py").read_text(encoding="utf-8")
+    articles = (PACKAGE / "search" / "articles.py").read_text(encoding="utf-8")
     assert "name = article_name(url)" in articles
 
 
@@ -640,20 +640,20 @@ WRITERS = ("write_text", "write_bytes", "touch", "symlink_to", "hardlink_to", "c
 def test_every_write_is_an_append_to_jsonl_or_a_temp_file_renamed():
     """The list of every call in the package that opens a file for writing, reviewed."""
     reviewed = {
-        ("store.py", "atomic_write", 'os.fdopen(fd, "w", encoding="utf-8", newline="")'),   # temp, then os.replace
-        ("store.py", "repair_jsonl_tail", 'path.open("rb+")'),            # cut a torn last line
-        ("store.py", "add", 'self.jsonl.open("ab", buffering=0)'),        # hits.jsonl: append, one write a line
-        ("store.py", "add_pending", 'self.pending.open("ab", buffering=0)'),   # pending.jsonl: the same
-        ("runner.py", "capture_articles", '(folder.path / "articles.jsonl").open("a", encoding="utf-8")'),
-        ("archive_run.py", "write", '(folder.path / "articles.jsonl").open("a", encoding="utf-8")'),   # the same
-        ("articles.py", "_write", 'open(tmp, "wb")'),                     # temp, then os.replace
-        ("warc.py", "__init__", 'path.open("ab")'),                       # raw.warc.gz: one member per write
-        ("warc.py", "_repair_tail", 'self.path.open("rb+")'),             # cut a torn last member
-        ("cli.py", "_replay", "(root / name).write_bytes(data)"),         # configs into a TemporaryDirectory
-        ("store.py", "temp_path", ('tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", '
+        ("results/folder.py", "atomic_write", 'os.fdopen(fd, "w", encoding="utf-8", newline="")'),   # temp, then os.replace
+        ("results/folder.py", "repair_jsonl_tail", 'path.open("rb+")'),            # cut a torn last line
+        ("results/folder.py", "add", 'self.jsonl.open("ab", buffering=0)'),        # hits.jsonl: append, one write a line
+        ("results/folder.py", "add_pending", 'self.pending.open("ab", buffering=0)'),   # pending.jsonl: the same
+        ("search/job.py", "capture_articles", '(folder.path / "articles.jsonl").open("a", encoding="utf-8")'),
+        ("archive/driver.py", "write", '(folder.path / "articles.jsonl").open("a", encoding="utf-8")'),   # the same
+        ("search/articles.py", "_write", 'open(tmp, "wb")'),                     # temp, then os.replace
+        ("results/warc.py", "__init__", 'path.open("ab")'),                       # raw.warc.gz: one member per write
+        ("results/warc.py", "_repair_tail", 'self.path.open("rb+")'),             # cut a torn last member
+        ("cli/main.py", "_replay", "(root / name).write_bytes(data)"),         # configs into a TemporaryDirectory
+        ("results/folder.py", "temp_path", ('tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", '
                                    'dir=path.parent)')),                     # atomic_write's temp file
-        ("cli.py", "_writable", 'tempfile.mkstemp(prefix=".write-check.", dir=day)'),   # --results probe, removed
-        ("cli.py", "main", "os.open(os.devnull, os.O_WRONLY)"),           # a closed pipe: stdout to nowhere
+        ("cli/main.py", "_writable", 'tempfile.mkstemp(prefix=".write-check.", dir=day)'),   # --results probe, removed
+        ("cli/main.py", "main", "os.open(os.devnull, os.O_WRONLY)"),           # a closed pipe: stdout to nowhere
     }
     found = set()
     for mod, src, tree in _sources():
@@ -676,6 +676,6 @@ def test_every_write_is_an_append_to_jsonl_or_a_temp_file_renamed():
                     found.add((mod, where.get(n, "<module>"), text))
     # sqlite (the HTTP cache, requests-cache with WAL) is crash-safe on its own
     assert found == reviewed, f"new writes to review: {sorted(found - reviewed)}; gone: {sorted(reviewed - found)}"
-    store = (PACKAGE / "store.py").read_text(encoding="utf-8")
+    store = (PACKAGE / "results" / "folder.py").read_text(encoding="utf-8")
     assert "os.replace(tmp, path)" in store
-    assert "os.replace(tmp, path)" in (PACKAGE / "articles.py").read_text(encoding="utf-8")
+    assert "os.replace(tmp, path)" in (PACKAGE / "search" / "articles.py").read_text(encoding="utf-8")

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 try:
-    from incidentsearch import dates as D
+    from incidentsearch.text import dates as D
 except ModuleNotFoundError:                 # running from a checkout without an install
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from incidentsearch import dates as D
+    from incidentsearch.text import dates as D
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIX = SHARED / "fixtures"

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import shared_or_skip
-from incidentsearch.dedup import Item, _words, canonical_url, clusters, credit_line
-from incidentsearch.text import tokens
+from incidentsearch.results.clusters import Item, _words, canonical_url, clusters, credit_line
+from incidentsearch.text.words import tokens
 
 csv.field_size_limit(10**9)
 

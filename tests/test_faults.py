@@ -550,7 +550,7 @@ def test_peak_memory_is_bounded(world):
 # ------------------------------------------------------------------ Fetcher level
 
 def _fetcher(**kw):
-    from incidentsearch.fetch import Fetcher
+    from incidentsearch.net import Fetcher
     opts = dict(user_agent="incidentsearch-test/1", timeout_s=1.0, connect_timeout_s=1.0, retries=0,
                 backoff_s=0.01, rate_limit_s=0.0, respect_robots=False)
     opts.update(kw)
@@ -631,7 +631,7 @@ def test_a_truncated_gzip_body_is_an_error_not_a_shorter_feed():
 def test_a_feed_without_an_encoding_in_its_prolog_is_read_as_utf8():
     """feedparser, given response headers without a Content-Type, reads a prolog-less body as
     ISO-8859-1 and garbles Cyrillic titles (here 2 of 47); rss.parse now declares UTF-8."""
-    from incidentsearch.models import Response
+    from incidentsearch.records import Response
     from incidentsearch.sources import rss as rss_parser
     ru = [r for r in rows() if r["lang"] == "ru"]
     for prolog in (None, "", "utf-8"):

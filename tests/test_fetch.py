@@ -15,8 +15,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response as WResponse
 
-from incidentsearch.fetch import Fetcher, _http_date, parse_retry_after
-from incidentsearch.models import Response
+from incidentsearch.net import Fetcher, _http_date, parse_retry_after
+from incidentsearch.records import Response
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURES = SHARED / "fixtures"

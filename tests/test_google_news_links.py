@@ -17,13 +17,13 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from incidentsearch import cli
-from incidentsearch.fetch import Fetcher
-from incidentsearch.google_news_resolve import Item, Resolver, same_title
-from incidentsearch.models import Response as Resp
+from incidentsearch.net import Fetcher
+from incidentsearch.search.resolve import Item, Resolver, same_title
+from incidentsearch.records import Response as Resp
 from incidentsearch.sources import ParseError
 from incidentsearch.sources import google_news_links as gnl
-from incidentsearch.store import read_hits
-from incidentsearch.warc import Recorder, Replay
+from incidentsearch.results.folder import read_hits
+from incidentsearch.results.warc import Recorder, Replay
 
 from conftest import ROOT, shared_or_skip
 from gnews_server import GoogleNewsStandIn, opaque_id

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidentsearch import text
+from incidentsearch.text import words as text
 from incidentsearch.cli import main
 from incidentsearch.match import Matcher
 from incidentsearch.match import evaluate

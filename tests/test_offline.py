@@ -14,7 +14,7 @@ from urllib.parse import quote_plus, unquote_plus
 
 import pytest
 
-from incidentsearch.fetch.watch import NetworkWatch
+from incidentsearch.net.watch import NetworkWatch
 
 from conftest import ROOT, guarded_env_for
 

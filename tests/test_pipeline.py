@@ -5,7 +5,7 @@ from datetime import date
 
 from incidentsearch import sources
 from incidentsearch.config import OutletsFile, date_step, load_incidents
-from incidentsearch.pipeline import periods, plan
+from incidentsearch.search.listings import periods, plan
 
 from conftest import ROOT
 
@@ -80,7 +80,7 @@ class _CacheFake:
     def get(self, url, *, rate_limit_s=None):
         import threading
 
-        from incidentsearch.models import Response
+        from incidentsearch.records import Response
         with self.lock:
             self.asked.append((url, threading.current_thread().name))
             if url not in self.cached:
@@ -92,8 +92,8 @@ class _CacheFake:
 
 def _rerun(tmp_path, cached_but):
     from incidentsearch.match import Matcher
-    from incidentsearch.pipeline import Run
-    from incidentsearch.store import Store
+    from incidentsearch.search.listings import Run
+    from incidentsearch.results.folder import Store
 
     out = OutletsFile.model_validate({"outlets": [
         {"id": h, "name": h, "lang": ["en"], "sources": [{"kind": "rss", "url": f"http://{h}.example/day/{{since:%Y-%m-%d}}"}]}

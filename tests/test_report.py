@@ -14,7 +14,7 @@ from lxml import html as lxml_html
 
 from conftest import shared_or_skip
 from incidentsearch.config import load_incident
-from incidentsearch.report import safe_href, write_report
+from incidentsearch.results.dossier import safe_href, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")

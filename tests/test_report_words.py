@@ -6,8 +6,8 @@ import datetime as dt
 import lxml.html
 import pytest
 
-from incidentsearch.report import render
-from incidentsearch.report_parts import evidence_words, lead_of, reader_date
+from incidentsearch.results.dossier import render
+from incidentsearch.results.dossier_parts import evidence_words, lead_of, reader_date
 
 
 @pytest.mark.parametrize("labels, decided, words", [

@@ -20,7 +20,7 @@ from mutation import mutate
 from pydantic import TypeAdapter
 
 from incidentsearch.config import HtmlSearchSource, JsonSearchSource, RssSource, SitemapSource, Source
-from incidentsearch.models import Candidate, Link, Parsed, Response
+from incidentsearch.records import Candidate, Link, Parsed, Response
 from incidentsearch.sources import ParseError, html_search, json_search, module, rss, sitemap
 
 HERE = Path(__file__).resolve().parent
@@ -39,7 +39,7 @@ def decode(content: bytes, content_type: str | None) -> str:
     if content[:2] == b"\x1f\x8b":
         return ""                                   # a gzip body has no text until inflated
     try:
-        from incidentsearch.charset import decode_body
+        from incidentsearch.text.charset import decode_body
     except ImportError:                             # pragma: no cover - fallback before charset.py existed
         try:
             return content.decode("utf-8")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import csv
 import json
 
-from incidentsearch.dedup import canonical_url
-from incidentsearch.store import FIELDS, Store, read_hits
+from incidentsearch.results.clusters import canonical_url
+from incidentsearch.results.folder import FIELDS, Store, read_hits
 
 
 def hit(url, title="Украинские диверсанты зашли в Белгородскую область", **kw):

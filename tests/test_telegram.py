@@ -17,15 +17,15 @@ from pathlib import Path
 import pytest
 from pydantic import TypeAdapter
 
-from incidentsearch import check as checkmod
-from incidentsearch.articles import capture
+from incidentsearch.search import check as checkmod
+from incidentsearch.search.articles import capture
 from incidentsearch.config import ConfigError, OutletsFile, Source, TelegramSource, load_incidents, load_outlets
-from incidentsearch.fetch import Fetcher
+from incidentsearch.net import Fetcher
 from incidentsearch.match import Matcher
-from incidentsearch.models import Parsed, Response
-from incidentsearch.pipeline import Run, plan
+from incidentsearch.records import Parsed, Response
+from incidentsearch.search.listings import Run, plan
 from incidentsearch.sources import ParseError, build_url, telegram
-from incidentsearch.store import Store, read_hits
+from incidentsearch.results.folder import Store, read_hits
 
 from conftest import ROOT
 

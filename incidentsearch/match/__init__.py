@@ -9,7 +9,7 @@
 - ``stream``    the matcher over millions of headlines on a process pool
 - ``evaluate``  figures on labelled headlines, leave-one-incident-out cross-validation, fitting
 """
-from ..models import Match
+from ..records import Match
 from .features import FEATURES
 from .matcher import Matcher
 from .stream import best_stream

@@ -34,9 +34,9 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from .. import dates, text
+from ..text import dates, words as text
 from ..config import load_glossary, load_incidents
-from ..store import atomic_write
+from ..results.folder import atomic_write
 from . import scoring
 from .matcher import Matcher
 

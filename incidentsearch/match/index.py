@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .. import text
+from ..text import words as text
 from ..config import Glossary, Incident
 
 LANGS = ("ru", "en", "uk")

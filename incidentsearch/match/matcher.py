@@ -24,9 +24,9 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from .. import dates, text
+from ..text import dates, words as text
 from ..config import Glossary, Incident, load_glossary, load_incidents
-from ..models import Match
+from ..records import Match
 from . import features as F
 from .index import LANGS, Index
 from .scoring import Weights, load as load_weights

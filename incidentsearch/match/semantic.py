@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-log = logging.getLogger("incidentsearch.match")
+log = logging.getLogger(__name__)
 _MODEL = None          # this process's model, made on first use
 
 

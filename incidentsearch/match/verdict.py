@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .. import dates
+from ..text import dates
 from ..config import Incident
 from .matcher import Matcher
 

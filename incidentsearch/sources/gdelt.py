@@ -28,9 +28,9 @@ import json
 import re
 from datetime import date
 
-from ..models import Candidate, Parsed, Response
+from ..records import Candidate, Parsed, Response
 from . import ParseError
-from ._common import absolute, body_bytes, clean_title, collapse, maybe_gunzip
+from .common import absolute, body_bytes, clean_title, collapse, maybe_gunzip
 from .google_news import join_query
 
 CAP: int | None = 250

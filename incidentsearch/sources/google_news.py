@@ -23,9 +23,9 @@ from dataclasses import replace
 from datetime import date, timedelta
 from urllib.parse import quote, urlencode
 
-from ..models import Candidate, Parsed, Response
+from ..records import Candidate, Parsed, Response
 from . import ParseError, rss
-from ._common import base_url, collapse, maybe_gunzip, xml_bytes
+from .common import base_url, collapse, maybe_gunzip, xml_bytes
 
 CAP: int | None = 100
 

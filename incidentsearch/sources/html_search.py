@@ -16,9 +16,9 @@ import re
 import threading
 import warnings
 
-from ..models import Candidate, Parsed, Response
+from ..records import Candidate, Parsed, Response
 from . import ParseError
-from ._common import absolute, base_url, collapse, describe, looks_like_html, summary_text
+from .common import absolute, base_url, collapse, describe, looks_like_html, summary_text
 
 _ATTR = re.compile(r"^(.*?)@([A-Za-z_:][\w:.-]*)$", re.S)
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 
-from ..models import Candidate, Parsed, Response
+from ..records import Candidate, Parsed, Response
 from . import ParseError
-from ._common import absolute, base_url, clean_title, collapse, looks_like_html, summary_text
+from .common import absolute, base_url, clean_title, collapse, looks_like_html, summary_text
 
 _MISSING = object()
 

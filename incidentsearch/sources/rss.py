@@ -24,10 +24,9 @@ import json
 import re
 import warnings
 
-from ..models import Candidate, Parsed, Response
+from ..records import Candidate, Parsed, Response
 from . import ParseError
-from ._common import (absolute, base_url, clean_title, collapse, describe, maybe_gunzip,
-                      summary_text, xml_bytes)
+from .common import absolute, base_url, clean_title, collapse, describe, maybe_gunzip, summary_text, xml_bytes
 
 # bozo exceptions that do not mean "broken": the feed was read fine
 _BENIGN_BOZO = ("CharacterEncodingOverride", "CharacterEncodingUnknown", "NonXMLContentType")

@@ -18,10 +18,9 @@ import re
 
 from lxml import etree
 
-from ..models import Candidate, Link, Parsed, Response
+from ..records import Candidate, Link, Parsed, Response
 from . import ParseError
-from ._common import (absolute, base_url, clean_title, collapse, describe, looks_like_html,
-                      maybe_gunzip, slug_title, xml_bytes)
+from .common import absolute, base_url, clean_title, collapse, describe, looks_like_html, maybe_gunzip, slug_title, xml_bytes
 
 _FEED_ROOTS = ("rss", "RDF", "feed")
 _BOMB = re.compile(r"amplification|entity reference loop", re.I)

@@ -40,9 +40,9 @@ import warnings
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..models import Candidate, Parsed, Response
+from ..records import Candidate, Parsed, Response
 from . import ParseError
-from ._common import body_bytes, body_text, collapse, describe, looks_like_html, summary_text
+from .common import body_bytes, body_text, collapse, describe, looks_like_html, summary_text
 
 TITLE_CHARS = 200
 NEWEST_FIRST = True        # each "before" page is older: the pipeline stops once past the window

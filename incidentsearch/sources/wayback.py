@@ -26,10 +26,9 @@ import warnings
 from datetime import date
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
-from ..models import Candidate, Link, Parsed, Response
+from ..records import Candidate, Link, Parsed, Response
 from . import ParseError
-from ._common import (absolute, body_bytes, body_text, collapse, describe, html_to_text,
-                      looks_like_html, maybe_gunzip, slug_title)
+from .common import absolute, body_bytes, body_text, collapse, describe, html_to_text, looks_like_html, maybe_gunzip, slug_title
 from .google_news import join_query
 
 CAP: int | None = None

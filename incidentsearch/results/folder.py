@@ -27,9 +27,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .urls import canonical_url
+from ..text.urls import canonical_url
 
-log = logging.getLogger("incidentsearch.store")
+log = logging.getLogger(__name__)
 
 FIELDS = ("incident", "outlet", "lang", "title", "url", "published", "score", "matched",
           "source", "query", "found_at", "date_method", "listing_url")

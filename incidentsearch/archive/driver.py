@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .archive import ScanSpec, scan_file
-from .articles import article_name
-from .config import Incident
-from .store import IncidentFolder, Store
+from .scan import ScanSpec, scan_file
+from ..search.articles import article_name
+from ..config import Incident
+from ..results.folder import IncidentFolder, Store
 
 COUNTS = ("bytes", "records", "responses", "html", "html_bytes", "survivors", "hits")
 SKIPS = ("skipped_non_html", "skipped_status", "skipped_truncated", "skipped_other_records",
@@ -83,7 +83,7 @@ def _local(locs: list[str], spec: ScanSpec, workers: int):
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    from .match.semantic import pool_context
+    from ..match.semantic import pool_context
 
     ctx = pool_context()        # fork, unless the sentence encoder ran here (see match.semantic)
     with ProcessPoolExecutor(max_workers=min(workers, len(locs)), mp_context=ctx) as pool:
@@ -129,7 +129,7 @@ def _failed(loc: str, e: BaseException) -> dict:
 
 def _save_article(folder: IncidentFolder, hit: dict, art: dict) -> dict:
     """The record's page and text under articles/, and its articles.jsonl record."""
-    from .articles import _write
+    from ..search.articles import _write
 
     name = article_name(hit["url"])
     adir = folder.path / "articles"
@@ -149,8 +149,8 @@ def _save_article(folder: IncidentFolder, hit: dict, art: dict) -> dict:
 
 def run_archive(incidents: list[Incident], chosen: list[Incident], spec: ScanSpec,
                 files: list[tuple[str, int | None]], opts: ArchiveOptions) -> ArchiveOutcome:
-    from .match import Matcher
-    from .runner import finish_folder, read_articles, second_pass, start_record
+    from ..match import Matcher
+    from ..search.job import finish_folder, read_articles, second_pass, start_record
 
     started = datetime.now(UTC)
     store = Store(opts.results, datetime.now().date().isoformat())

@@ -17,7 +17,7 @@ one large body (a WARC file, a ``warc.paths.gz`` listing) streamed as it arrives
 """
 from __future__ import annotations
 
-from ..charset import decode_body
+from ..text.charset import decode_body
 from .client import Fetcher
 from .common import MAX_REDIRECTS as MAX_REDIRECTS
 from .common import RETRY_AFTER_STATUSES as RETRY_AFTER_STATUSES

@@ -24,9 +24,9 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from . import sources
-from .config import Incident, OutletsFile
-from .pipeline import plan
+from .. import sources
+from ..config import Incident, OutletsFile
+from .listings import plan
 
 BLOCKED = {401, 403, 407, 429, 451}
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import sys
 from urllib.parse import unquote
 
-from .pipeline import Run
-from .store import Store
+from ..search.listings import Run
+from ..results.folder import Store
 
 
 class Bars:
@@ -101,7 +101,7 @@ def summary(store: Store, chosen, run: Run | None, articles: dict[str, int], net
     source; when no host at all answered, the last line says so."""
     from collections import Counter
 
-    from .store import read_hits
+    from ..results.folder import read_hits
 
     print(f"{store.root}/")
     for inc in chosen:

@@ -14,10 +14,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from . import __version__, console
-from .config import ConfigError, load_all, load_glossary
-from .match import Matcher
-from .pipeline import plan
+from .. import __version__
+from . import console
+from ..config import ConfigError, load_all, load_glossary
+from ..match import Matcher
+from ..search.listings import plan
 
 EXIT_OK, EXIT_SOURCES_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -146,8 +147,8 @@ def _load(args):
 
 def _lint(qdir: Path) -> list[str]:
     """validate's warnings (config_lint): the incidents load, but would match badly."""
-    from .config import incident_files, load_incident
-    from .config_lint import lint
+    from ..config import incident_files, load_incident
+    from ..config.lint import lint
 
     return lint({f: load_incident(f) for f in incident_files(qdir)}, load_glossary(qdir))
 
@@ -226,8 +227,8 @@ def _main(argv: list[str] | None) -> int:
 
 def _archive(args, argv, outlets, incidents, chosen) -> int:
     """--archive: the WARC files named, scanned locally or on a Dask cluster (archive*.py)."""
-    from .archive import CC_NEWS_BASE, LocationError, ScanSpec, expand, outlet_hosts
-    from .archive_run import ArchiveOptions, run_archive
+    from ..archive.scan import CC_NEWS_BASE, LocationError, ScanSpec, expand, outlet_hosts
+    from ..archive.driver import ArchiveOptions, run_archive
 
     if args.workers is not None and args.workers < 1:
         print("--workers must be at least 1", file=sys.stderr)
@@ -282,7 +283,7 @@ def _dry_run(tasks, outlets) -> int:
 
 
 def _explain(args) -> int:
-    from .match import Matcher
+    from ..match import Matcher
 
     try:
         matcher = Matcher.from_folder(args.queries)
@@ -290,7 +291,7 @@ def _explain(args) -> int:
         for line in e.lines:
             print(line, file=sys.stderr)
         return EXIT_USAGE
-    from .match.explain import explain
+    from ..match.explain import explain
 
     for line in explain(matcher, args.headline, published=args.date, lang=args.lang, url=args.url,
                         summary=args.summary):
@@ -299,7 +300,7 @@ def _explain(args) -> int:
 
 
 def _fetcher(args, outlets, *, retries: int | None = None):
-    from .fetch import Fetcher   # the network stack loads only when something is fetched
+    from ..net import Fetcher   # the network stack loads only when something is fetched
 
     d = outlets.defaults
     return Fetcher(user_agent=d.user_agent, timeout_s=d.timeout_s, connect_timeout_s=d.connect_timeout_s,
@@ -312,7 +313,7 @@ def _fetcher(args, outlets, *, retries: int | None = None):
 def _check(args, outlets, chosen, outlet_ids) -> int:
     """Every source probed side by side, each row printed as its answer comes; the last line
     says when no host could be reached at all."""
-    from .check import check, row, summary, widths
+    from ..search.check import check, row, summary, widths
 
     fetcher = _fetcher(args, outlets, retries=1)       # a probe: one retry, not the run's patience
     w = widths(outlets)
@@ -370,7 +371,7 @@ def _writable(results: Path) -> str | None:
 
 
 def _run(args, argv, outlets, incidents, chosen, tasks, *, fetcher=None) -> int:
-    from .runner import Options, execute
+    from ..search.job import Options, execute
 
     bad = _writable(args.results)
     if bad:
@@ -405,7 +406,7 @@ def _replay(args, argv) -> int:
     """--replay: the recorded configs and responses; parsing, matching, articles, dossier; no network."""
     import tempfile
 
-    from .warc import Replay, ReplayError
+    from ..results.warc import Replay, ReplayError
 
     missing = [p for p in args.replay if not p.is_file()]
     if missing:

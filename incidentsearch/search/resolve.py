@@ -32,12 +32,13 @@ from datetime import date, timedelta
 from typing import Callable
 from urllib.parse import urlsplit
 
-from . import sources, text
-from .models import Response
-from .sources import ParseError
-from .sources import google_news_links as gnl
+from .. import sources
+from ..text import words as text
+from ..records import Response
+from ..sources import ParseError
+from ..sources import google_news_links as gnl
 
-log = logging.getLogger("incidentsearch.google_news")
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 50                 # ids per batchexecute call (the public decoders send a whole feed's)
 SIMILAR = 90                    # rapidfuzz ratio of two normalised titles that are "the same title"
@@ -90,7 +91,7 @@ def same_title(a: str | None, b: str | None) -> bool:
     at the end: "Headline - Outlet (outlet.ru)")."""
     from rapidfuzz import fuzz
 
-    from .extract import strip_site_suffix
+    from ..text.extract import strip_site_suffix
     tx, ty = text.tokens(strip_site_suffix(a) or a or ""), text.tokens(strip_site_suffix(b) or b or "")
     if not tx or not ty:
         return False
@@ -143,7 +144,7 @@ class Fallback:
     def _gdelt(self, fetcher, item: Item, site: str, record) -> str | None:
         if not self.gdelt_url:
             return None
-        from .config import GdeltSource
+        from ..config import GdeltSource
         words = [w for w in dict.fromkeys(text.tokens(item.title)) if len(w) >= 4 and w.isascii() and w.isalpha()]
         query = " ".join(sorted(words, key=len, reverse=True)[:4]) if text.script_lang(item.title) == "en" else None
         try:
@@ -183,7 +184,7 @@ class Fallback:
                 if found:
                     return found
                 # an index: the children modified on or after the day, oldest first (nearest the day)
-                from . import dates
+                from ..text import dates
                 kids = []
                 for link in parsed.follow:
                     d = dates.parse_date(link.date_raw) if link.date_raw else None

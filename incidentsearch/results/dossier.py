@@ -14,10 +14,9 @@ import datetime as dt
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from . import __version__
-from .report_parts import (_as_date, _e, _get, _lang, _lang_label, _lang_order, _link, _shown_date, _texts,
-                           _timeline, evidence_words, lead_of, reader_date, safe_href)
-from .store import atomic_write
+from .. import __version__
+from .dossier_parts import _as_date, _e, _get, _lang, _lang_label, _lang_order, _link, _shown_date, _texts, _timeline, evidence_words, lead_of, reader_date, safe_href
+from .folder import atomic_write
 
 CSS = """
 :root{--fg:#1d1d1f;--muted:#5f6368;--line:#d9dce1;--bg2:#f5f6f8;--accent:#3a6ea5}*{box-sizing:border-box}

@@ -16,16 +16,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from . import __version__, dates
-from .config import Incident, OutletsFile
-from .urls import canonical_url
-from .match import Matcher
-from .match.verdict import decide_pending, second_pass
-from .pipeline import Run, Task
-from .store import IncidentFolder, Store, atomic_write, read_hits
-from .warc import Recorder, Tee
+from .. import __version__
+from ..text import dates
+from ..config import Incident, OutletsFile
+from ..text.urls import canonical_url
+from ..match import Matcher
+from ..match.verdict import decide_pending, second_pass
+from .listings import Run, Task
+from ..results.folder import IncidentFolder, Store, atomic_write, read_hits
+from ..results.warc import Recorder, Tee
 
-log = logging.getLogger("incidentsearch.runner")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -182,8 +183,8 @@ def capture_articles(folder: IncidentFolder, inc: Incident, fetcher, matcher: Ma
 # ------------------------------------------------------------ clusters, report
 def finish_folder(folder: IncidentFolder, inc: Incident, record: dict) -> None:
     """Clusters over the hits and their texts, hits.csv joined with them, and the dossier."""
-    from .dedup import Item, clusters
-    from .report import write_report
+    from ..results.clusters import Item, clusters
+    from ..results.dossier import write_report
 
     hits = read_hits(folder.jsonl)
     arts = read_articles(folder)

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz
 
-from .text import normalize, tokens
-from .urls import canonical_url
+from ..text.words import normalize, tokens
+from ..text.urls import canonical_url
 
 __all__ = ["Cluster", "Item", "canonical_url", "clusters", "credit_line"]
 

@@ -18,15 +18,15 @@ import threading
 from datetime import date, datetime, timezone
 from urllib.parse import urlsplit
 
-from . import dates
-from .sources import google_news_links
-from .sources.google_news import join_query
+from ..text import dates
+from ..sources import google_news_links
+from ..sources.google_news import join_query
 
-from .extract import LEAD_CHARS, Article, _collapse, _lead, dateline, extract, strip_site_suffix  # noqa: F401 (re-exported)
+from ..text.extract import LEAD_CHARS, Article, _collapse, _lead, dateline, extract, strip_site_suffix  # noqa: F401 (re-exported)
 
 __all__ = ["Article", "extract", "capture", "article_name", "dateline", "strip_site_suffix"]
 
-log = logging.getLogger("incidentsearch.articles")
+log = logging.getLogger(__name__)
 FALLBACK_STATUSES = frozenset({401, 403, 404, 410, 429, 451, 500, 502, 503, 504})
 GOOGLE_NEWS_HOSTS = {"news.google.com"}
 
@@ -35,7 +35,7 @@ GOOGLE_NEWS_HOSTS = {"news.google.com"}
 def article_name(url: str) -> str:
     """The file stem of a hit's saved page: 20 hex chars of sha1(canonical URL); never URL text."""
     try:
-        from .urls import canonical_url
+        from ..text.urls import canonical_url
         key = canonical_url(url)
     except Exception:
         key = url or ""
@@ -82,7 +82,7 @@ def _page_redirect(resp) -> str | None:
     m = _REFRESH.search(text) or (_GN_AU.search(text) if _host(resp.final_url) in GOOGLE_NEWS_HOSTS else None)
     if not m:
         return None
-    from .sources._common import absolute
+    from ..sources.common import absolute
     from html import unescape
     target = absolute(unescape(m.group(1)), resp.final_url or resp.url)
     return target if target and target != (resp.final_url or resp.url) else None
@@ -90,8 +90,8 @@ def _page_redirect(resp) -> str | None:
 
 def _wayback(fetcher, url: str, window, wayback: str):
     """(snapshot URL, Response) of the newest 200 capture <= window end (else the first after), or (None, reason)."""
-    from .sources import ParseError
-    from .sources.wayback import cdx_rows
+    from ..sources import ParseError
+    from ..sources.wayback import cdx_rows
     base = wayback.rstrip("/")
     until = window[1].strftime("%Y%m%d")
     common = [("url", url), ("output", "json"), ("fl", "timestamp,original,statuscode"),

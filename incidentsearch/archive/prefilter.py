@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from . import text
+from ..text import words as text
 
 NEAR = 400      # bytes either side of an alias's anchor in which its other words must start
 

@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 from requests.utils import requote_uri
 
-log = logging.getLogger("incidentsearch.fetch")
+log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRY_AFTER_STATUSES = frozenset({429, 503})

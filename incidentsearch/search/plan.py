@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from . import sources
-from .config import Incident, Outlet, OutletsFile, date_step
+from .. import sources
+from ..config import Incident, Outlet, OutletsFile, date_step
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import functools
 import logging
 import re
 
-log = logging.getLogger("incidentsearch.fetch")
+log = logging.getLogger(__name__)
 
 __all__ = ["decode_body", "normalize_encoding", "charset_from_content_type"]
 

@@ -21,24 +21,16 @@ import requests
 from protego import Protego
 from requests.structures import CaseInsensitiveDict
 
-from ..charset import decode_body, is_binary_type
-from ..models import Response
+from ..text.charset import decode_body, is_binary_type
+from ..records import Response
 from .adapter import _CappedAdapter
 from .cache import _CacheMixin, open_cache
-from .common import (
-    MAX_REDIRECTS,
-    RETRY_AFTER_STATUSES,
-    RETRY_STATUSES,
-    _host_key,
-    _http_date,
-    _redirect_url,
-    parse_retry_after,
-)
+from .common import MAX_REDIRECTS, RETRY_AFTER_STATUSES, RETRY_STATUSES, _host_key, _http_date, _redirect_url, parse_retry_after
 from .errors import _HOST_DOWN, _NETWORK_ERRORS, error_text, retryable, unreachable_reason
 from .robots import _RobotsMixin
 from .watch import NetworkWatch
 
-log = logging.getLogger("incidentsearch.fetch")
+log = logging.getLogger(__name__)
 
 
 class Fetcher(_CacheMixin, _RobotsMixin):

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 
-log = logging.getLogger("incidentsearch.fetch")
+log = logging.getLogger(__name__)
 
 
 

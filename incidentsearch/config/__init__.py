@@ -19,29 +19,9 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from . import __version__
-from .config_base import (
-    ID_RE,
-    KINDS,
-    LANGS,
-    PLACEHOLDERS,
-    Strict,
-    _check_tz,
-    date_step,
-    template_fields,
-)
-from .config_sources import (
-    TELEGRAM_USERNAME,
-    GdeltSource,
-    GoogleNewsSource,
-    HtmlSearchSource,
-    JsonSearchSource,
-    RssSource,
-    SitemapSource,
-    Source,
-    TelegramSource,
-    WaybackSource,
-)
+from .. import __version__
+from .base import ID_RE, KINDS, LANGS, PLACEHOLDERS, Strict, _check_tz, date_step, template_fields
+from .sources import TELEGRAM_USERNAME, GdeltSource, GoogleNewsSource, HtmlSearchSource, JsonSearchSource, RssSource, SitemapSource, Source, TelegramSource, WaybackSource
 
 __all__ = [
     "ID_RE", "KINDS", "LANGS", "PLACEHOLDERS", "TELEGRAM_USERNAME", "ConfigError", "Defaults", "GdeltSource",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import Glossary, Incident
+from . import Glossary, Incident
 
 # Names of the sides' armed forces and ministries: every report of the war names them. Kept as
 # the glossary's default; a glossary may list more under `generic:` (see queries/README.md).

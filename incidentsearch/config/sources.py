@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from .config_base import Strict, _check_tz, template_fields
+from .base import Strict, _check_tz, template_fields
 
 
 class _Source(Strict):
@@ -48,7 +48,7 @@ def _check_css(sel: str, where: str) -> None:
     """A selector that soupsieve cannot compile fails validation, not the run."""
     import soupsieve
 
-    from .sources.html_search import split_selector
+    from ..sources.html_search import split_selector
     css, _ = split_selector(sel)
     if css.strip():
         try:

@@ -16,7 +16,7 @@ from . import dates
 
 __all__ = ["Article", "extract", "dateline", "strip_site_suffix", "LEAD_CHARS"]
 
-log = logging.getLogger("incidentsearch.extract")
+log = logging.getLogger(__name__)
 LEAD_CHARS = 600
 
 

@@ -40,11 +40,11 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from . import __version__
-from .charset import decode_body
-from .models import Response
+from .. import __version__
+from ..text.charset import decode_body
+from ..records import Response
 
-log = logging.getLogger("incidentsearch.warc")
+log = logging.getLogger(__name__)
 
 CONFIG_URN = "urn:incidentsearch:config/"
 RUN_URN = "urn:incidentsearch:run"

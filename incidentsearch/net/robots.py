@@ -13,7 +13,7 @@ from .common import _host_key
 
 ROBOTS_MAX_BYTES = 500_000          # Google reads the first 500 KiB of a robots.txt
 
-log = logging.getLogger("incidentsearch.fetch")
+log = logging.getLogger(__name__)
 
 
 class _RobotsMixin:

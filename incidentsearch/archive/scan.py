@@ -27,9 +27,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import dates, text
-from .archive_filter import Prefilter
-from .config import Glossary, Incident
+from ..text import dates, words as text
+from .prefilter import Prefilter
+from ..config import Glossary, Incident
 
 CC_NEWS_BASE = "https://data.commoncrawl.org"
 CC_NEWS_FIRST = (2016, 8)                     # CC-NEWS starts in August 2016
@@ -120,7 +120,7 @@ def _tools(spec: ScanSpec):
     """(Matcher, Prefilter) for this spec, built once per process."""
     got = _CACHE.get(spec.key)
     if got is None:
-        from .match import Matcher
+        from ..match import Matcher
 
         matcher = Matcher(list(spec.incidents), glossary=spec.glossary, window=spec.window,
                           semantic=None if spec.semantic else False)
@@ -165,7 +165,7 @@ def is_remote(loc: str) -> bool:
 
 def _open(loc: str, spec: ScanSpec):
     if is_remote(loc):
-        from .fetch import open_stream
+        from ..net import open_stream
         return open_stream(loc, user_agent=spec.user_agent, respect_robots=spec.respect_robots)
     return open(loc, "rb")
 
@@ -270,8 +270,8 @@ def scan_file(loc: str, spec: ScanSpec) -> dict:
 
 def _score(rec, body: bytes, ctype, crawled, loc, it, spec: ScanSpec, matcher, windows):
     """Extract and match one surviving page: [(hit, article)] for the chosen incidents."""
-    from .charset import decode_body
-    from .extract import extract
+    from ..text.charset import decode_body
+    from ..text.extract import extract
 
     url = rec.rec_headers.get_header("WARC-Target-URI") or ""
     html = decode_body(body, ctype)[0]
@@ -350,7 +350,7 @@ def expand(args: list[str], *, base: str = CC_NEWS_BASE, spans: list[tuple[date,
     an absolute path or URL, or else a path under ``base``); http(s) URLs of WARC files or
     listings; ``cc-news:YYYY/MM`` (the month's ``crawl-data/CC-NEWS/YYYY/MM/warc.paths.gz``
     under ``base``) and ``cc-news:`` (every month the ``spans`` touch)."""
-    from .fetch import StreamError, open_stream
+    from ..net import StreamError, open_stream
 
     def remote(url):
         try:

@@ -16,19 +16,20 @@ from datetime import date, datetime, timezone
 from typing import Callable, Protocol
 from urllib.parse import urlsplit
 
-from . import dates, sources, text
-from .config import Incident, Outlet, OutletsFile
-from .google_news_resolve import Item as LinkItem
-from .google_news_resolve import Resolver
-from .urls import canonical_url
-from .match import Matcher
-from .models import Candidate, Parsed, Response
-from .planning import Task, periods, plan
-from .store import Store
+from ..text import dates, words as text
+from .. import sources
+from ..config import Incident, Outlet, OutletsFile
+from .resolve import Item as LinkItem
+from .resolve import Resolver
+from ..text.urls import canonical_url
+from ..match import Matcher
+from ..records import Candidate, Parsed, Response
+from .plan import Task, periods, plan
+from ..results.folder import Store
 
 __all__ = ["Fetcher", "Run", "SourceStats", "Task", "periods", "plan"]
 
-log = logging.getLogger("incidentsearch.pipeline")
+log = logging.getLogger(__name__)
 MAX_DEPTH = 3
 
 
