@@ -2,10 +2,13 @@
 read back with lxml, and opened in headless Chromium."""
 from __future__ import annotations
 
+import ast
+import importlib.resources
 import json
 import os
 import shutil
 import subprocess
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from lxml import html as lxml_html
 
 from conftest import shared_or_skip
 from incidentsearch.config import load_incident
-from incidentsearch.results.dossier import safe_href, write_report
+from incidentsearch.results.dossier import environment, render, safe_href, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -195,6 +198,62 @@ def test_empty_report(tmp_path):
     doc = lxml_html.fromstring(path.read_text(encoding="utf-8"))
     assert "No dated reports" in doc.get_element_by_id("timeline").text_content()
     assert "No run record" in doc.get_element_by_id("coverage").text_content()
+
+
+TEMPLATES = ("dossier.html.j2", "timeline.html.j2", "dossier.css")
+
+
+def test_templates_are_package_data_that_render_escaped():
+    """The page comes from the package's own template files (package data, so an installed copy
+    has them), through an environment that escapes every value and refuses an undefined name."""
+    folder = importlib.resources.files("incidentsearch.results") / "templates"
+    assert all((folder / name).is_file() for name in TEMPLATES)
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert data["tool"]["setuptools"]["package-data"]["incidentsearch.results"] == ["templates/*"]
+    assert any(d.replace(" ", "").lower().startswith("jinja2>=") for d in data["project"]["dependencies"])
+    env = environment()
+    assert env.autoescape is True and env.undefined.__name__ == "StrictUndefined"
+    assert sorted(env.list_templates()) == sorted(TEMPLATES)
+
+    inc = {"id": "x", "title": {"en": "<script>alert(1)</script>", "ru": "<b>ру</b>"}, "date": "2022-10-15",
+           "places": ["<img src=x onerror=alert(1)>"]}
+    hit = {"outlet": EVIL_OUTLET, "lang": "en", "title": XSS_TITLE, "url": JS_URL, "published": "2022-10-15",
+           "score": 70, "matched": ["place:<i>x</i>"], "source": "<s>", "cluster": '"><script>x</script>',
+           "snippet": "<script>lead()</script>", "publisher": "<u>via</u>"}
+    copy = dict(hit, url="https://a.example/?q=<1>&x=\"2\"", title=IMG_TITLE, lang="ru")
+    run = {"ended": "t", "exit_code": 1, "network": {"verdict": "no network: <img src=x onerror=alert(2)>; check"},
+           "outlets": {"<o>": {"name": "<script>n</script>", "sources": [
+               {"kind": "<k>", "url": JS_URL, "status": "failed", "errors": ["<script>e</script>"]}]}}}
+    text = render(inc, [hit, copy], run=run)
+    doc = lxml_html.fromstring(text)
+    assert not doc.xpath("//script") and "<script" not in text and not doc.xpath("//img|//i|//u|//s")
+    body = doc.text_content()
+    for s in ("<script>alert(1)</script>", XSS_TITLE, IMG_TITLE, EVIL_OUTLET, "<img src=x onerror=alert(1)>",
+              "<img src=x onerror=alert(2)>", "<script>n</script>", "<script>e</script>", "<u>via</u>"):
+        assert s in body, s
+    # the javascript: URL is a link nowhere; the https one is (headline, "original", in its cluster), its
+    # & and quotes escaped in the attribute
+    assert [a.get("href") for a in doc.xpath("//a[@href][not(starts-with(@href, '#'))]")] == \
+        ["https://a.example/?q=<1>&x=\"2\""] * 3
+    assert 'href="https://a.example/?q=&lt;1&gt;&amp;x=&#34;2&#34;"' in text
+    assert doc.xpath("//td[contains(., 'Грайворон')]//span[@class='hl']")      # the headline, as plain text
+    # the head: the same Content-Security-Policy, nothing external, the style sheet inlined as it is
+    csp = doc.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")
+    assert csp == ["default-src 'none'; style-src 'unsafe-inline'"]
+    assert not doc.xpath("//link|//iframe|//object|//embed|//*[@src]")
+    css = (folder / "dossier.css").read_text(encoding="utf-8")
+    assert "</" not in css and "@import" not in css and "url(" not in css
+    assert [el.text for el in doc.xpath("//style")] == [css.rstrip("\n")]
+
+
+def test_dossier_modules_use_no_private_name_of_another():
+    """The dossier's modules share only public names (and the templates see only the view's data)."""
+    pkg = ROOT / "incidentsearch" / "results"
+    for path in sorted(pkg.glob("dossier*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert not [a.name for a in node.names if a.name.startswith("_") and not a.name.endswith("__")], \
+                    (path.name, node.module)
 
 
 def _chromium(tmp_path, *args) -> subprocess.CompletedProcess:

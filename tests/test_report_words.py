@@ -7,7 +7,7 @@ import lxml.html
 import pytest
 
 from incidentsearch.results.dossier import render
-from incidentsearch.results.dossier_parts import evidence_words, lead_of, reader_date
+from incidentsearch.results.dossier_words import evidence_words, lead_of, reader_date
 
 
 @pytest.mark.parametrize("labels, decided, words", [
