@@ -29,7 +29,7 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from incidentsearch.archive.scan import ScanSpec, _tools, scan_file  # noqa: E402
+from incidentsearch.archive.scan import ScanSpec, scan_tools, scan_file  # noqa: E402
 from incidentsearch.archive.driver import _local  # noqa: E402
 from incidentsearch.config import load_glossary, load_incidents  # noqa: E402
 from incidentsearch.match import Matcher  # noqa: E402
@@ -49,7 +49,7 @@ def rows_and_pages():
 def build(folder: Path, n_files: int, mb: float, spec: ScanSpec) -> tuple[list[Path], dict]:
     from test_archive import build_warc
 
-    _, pre = _tools(spec)
+    _, pre = scan_tools(spec)
     fillers = [f.read_bytes() for f in sorted((SHARED / "fixtures" / "articles").glob("*.html"))]
     fillers = [b for b in fillers if not pre(b)]          # pages naming none of the incidents
     rows, heads = rows_and_pages()
@@ -130,7 +130,7 @@ def main() -> int:
               f"({c['survivors'] / max(1, c['html']):.1%}), hits {c['hits']}")
         after = ", ".join(f"{x:.0f}" for x in rss_after[:len(files)])
         print(f"  max RSS {rss0:.0f} MB before, {after} MB after each file")
-        found = {(h["url"], h["incident"]) for r in results for h in r["hits"]}
+        found = {(h.url, h.incident) for r in results for h in r["hits"]}
         want = {(u, i) for u, incs in expected.items() for i in incs}
         missed = want - found
         ok = not missed and not any(r["error"] for r in results)
@@ -142,7 +142,7 @@ def main() -> int:
             got = dict(_local([str(f) for f in files], spec, w)) if w > 1 else \
                 {i: scan_file(str(f), spec) for i, f in enumerate(files)}
             times[w] = time.perf_counter() - t
-            same = {(h["url"], h["incident"]) for r in got.values() for h in r["hits"]} == found
+            same = {(h.url, h.incident) for r in got.values() for h in r["hits"]} == found
             ok = ok and same
             print(f"pool of {w}:         {times[w]:6.2f} s  {size / 1e6 / times[w]:7.1f} MB/s of file"
                   + ("" if same else "  DIFFERENT HITS"))

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from incidentsearch.config import OutletsFile, load_incidents  # noqa: E402
 from incidentsearch.net import Fetcher  # noqa: E402
 from incidentsearch.match import Matcher  # noqa: E402
-from incidentsearch.search.listings import Run, plan  # noqa: E402
+from incidentsearch.search.listings import ListingSearch, plan  # noqa: E402
 from incidentsearch.results.folder import Store  # noqa: E402
 
 FEED = ("<?xml version='1.0'?><rss version='2.0'><channel><title>t</title><item><title>Day {day}: "
@@ -100,7 +100,7 @@ def one_run(outlets, incs, *, parallel: int, cache: Path | None, interval: float
     tmp = Path(tempfile.mkdtemp(prefix="bench-fetch-"))
     store = Store(tmp, "2026-01-01")
     fetcher = Fetcher(user_agent="incidentsearch-bench/1", rate_limit_s=interval, retries=0, cache_dir=cache)
-    run = Run(outlets, incs, fetcher=fetcher, store=store, matcher=Matcher(incs))
+    run = ListingSearch(outlets, incs, fetcher=fetcher, store=store, matcher=Matcher(incs))
     t = time.perf_counter()
     run.run_all(plan(outlets, incs), parallel=parallel)
     elapsed = time.perf_counter() - t

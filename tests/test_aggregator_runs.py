@@ -12,7 +12,7 @@ from werkzeug import Response
 from incidentsearch.config import OutletsFile, load_incidents
 from incidentsearch.net import Fetcher
 from incidentsearch.match import Matcher
-from incidentsearch.search.listings import Run, plan
+from incidentsearch.search.listings import ListingSearch, plan
 from incidentsearch.results.folder import Store, read_hits
 
 from conftest import ROOT, shared_or_skip
@@ -33,7 +33,7 @@ def run(tmp_path, outlets_dict, *, since=None, until=None, incidents=(SOLOTI,)):
     window = (since, until) if since else None
     with Fetcher(user_agent="incidentsearch-test/1", rate_limit_s=0, retries=1, backoff_s=0.01,
                  cache_dir=None) as f:
-        r = Run(outlets, list(incidents), fetcher=f, store=store, matcher=Matcher.from_folder(ROOT / "queries", window=window))
+        r = ListingSearch(outlets, list(incidents), fetcher=f, store=store, matcher=Matcher.from_folder(ROOT / "queries", window=window))
         for task in plan(outlets, list(incidents), since=since, until=until):
             r.run_task(task)
     store.close()

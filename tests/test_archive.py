@@ -16,7 +16,9 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from incidentsearch import cli
-from incidentsearch.archive.scan import Prefilter, ScanSpec, cc_news_months, expand, scan_file
+from incidentsearch.archive.locations import cc_news_months, expand
+from incidentsearch.archive.prefilter import Prefilter
+from incidentsearch.archive.scan import ScanSpec, scan_file
 from incidentsearch.config import load_glossary, load_incidents
 from incidentsearch.match import Matcher
 
@@ -132,18 +134,18 @@ def test_scan_finds_the_matchers_hits_and_offsets_reread(warcs, spec, expected):
         assert res["error"] is None, res
         hits += res["hits"]
         c = res["counts"]
-        assert c["html"] >= c["survivors"] >= len({h["url"] for h in res["hits"]})
+        assert c["html"] >= c["survivors"] >= len({h.url for h in res["hits"]})
     want = {(u, i) for u, incs in expected.items() for i in incs}
-    got = {(h["url"], h["incident"]) for h in hits if h["url"] in expected}
+    got = {(h.url, h.incident) for h in hits if h.url in expected}
     assert want and got == want               # the prefilter lost none of the matcher's hits
     for h in hits:
-        assert h["source"] == "archive" and h["warc_file"].endswith((".warc.gz", ".warc"))
-        assert set(h) >= {"incident", "outlet", "lang", "title", "url", "published", "score", "matched",
+        assert h.source == "archive" and h.warc_file.endswith((".warc.gz", ".warc"))
+        assert set(h.as_dict()) >= {"incident", "outlet", "lang", "title", "url", "published", "score", "matched",
                           "query", "found_at", "date_method", "listing_url", "warc_offset", "warc_length"}
-        with open(h["warc_file"], "rb") as fh:         # every hit can be re-read from the archive
-            fh.seek(h["warc_offset"])
+        with open(h.warc_file, "rb") as fh:         # every hit can be re-read from the archive
+            fh.seek(h.warc_offset)
             rec = next(iter(ArchiveIterator(fh)))
-            assert rec.rec_headers.get_header("WARC-Target-URI") == h["url"]
+            assert rec.rec_headers.get_header("WARC-Target-URI") == h.url
             assert rec.rec_type == "response"
 
 
@@ -166,7 +168,7 @@ def test_truncated_last_record_is_skipped_with_a_count(tmp_path, spec, expected)
     res = scan_file(str(cut), spec)
     assert res["counts"]["skipped_truncated"] == 1
     assert res["error"] is None
-    assert {h["url"] for h in res["hits"]} == {u for u, i in expected.items() if i}
+    assert {h.url for h in res["hits"]} == {u for u, i in expected.items() if i}
 
 
 def test_corrupt_data_mid_file_is_an_error(tmp_path, spec):
@@ -197,14 +199,14 @@ def test_missing_file_is_an_error_not_a_crash(tmp_path, spec):
     ("<p>xgrayvoron is not a word start</p>", False),
 ])
 def test_prefilter_forms_cases_and_boundaries(spec, page, hit):
-    from incidentsearch.archive.scan import _tools
-    _, pre = _tools(spec)
+    from incidentsearch.archive.scan import scan_tools
+    _, pre = scan_tools(spec)
     assert pre(page.encode("utf-8")) is hit
 
 
 def test_prefilter_reads_windows_1251(spec):
-    from incidentsearch.archive.scan import _tools
-    _, pre = _tools(spec)
+    from incidentsearch.archive.scan import scan_tools
+    _, pre = scan_tools(spec)
     assert pre("<p>Украинская ДРГ проникла в Грайворонский район</p>".encode("cp1251"))
     assert not pre("<p>Погода в Москве</p>".encode("cp1251"))
 

@@ -17,8 +17,15 @@ from werkzeug import Response as WResponse
 
 from conftest import shared_or_skip
 from incidentsearch.search import articles
-from incidentsearch.search.articles import Article, article_name, capture, dateline, extract, strip_site_suffix
+from incidentsearch.results.folder import IncidentFolder, article_name
+from incidentsearch.search.articles import capture
+from incidentsearch.text.extract import LEAD_CHARS, Article, dateline, extract, strip_site_suffix
 from incidentsearch.net import Fetcher
+
+
+def captured(hit, fetcher, folder, **kw) -> dict:
+    """capture, then the results folder saves the page: the record as articles.jsonl holds it."""
+    return IncidentFolder(folder.parent, folder.name).save_article(capture(hit, fetcher, **kw)).as_dict()
 
 MOSCOW = "Europe/Moscow"
 
@@ -180,7 +187,7 @@ def test_russian_pages(scored, name, day):
     assert a.title and re.search("[а-я]", a.title, re.I)
     assert day in _day_candidates(a.published), (a.published, a.date_method)
     assert len(a.text) > 300
-    assert a.lead and len(a.lead) <= articles.LEAD_CHARS + 1 and a.text.startswith(a.lead.rstrip("…")[:50])
+    assert a.lead and len(a.lead) <= LEAD_CHARS + 1 and a.text.startswith(a.lead.rstrip("…")[:50])
 
 
 def test_tass_page_dateline_without_year_takes_the_year_from_context():
@@ -312,7 +319,7 @@ def _html(body: str = PAGE, status: int = 200):
 def test_capture_live_page(httpserver, fetcher, tmp_path):
     httpserver.expect_request("/news/1").respond_with_response(_html())
     url = httpserver.url_for("/news/1")
-    rec = capture({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW, tz=MOSCOW)
+    rec = captured({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW, tz=MOSCOW)
     assert rec["error"] is None and rec["source"] == "live" and rec["status"] == 200
     assert rec["final_url"] == url and rec["snapshot"] is None
     assert rec["title"] == "Обстрел Белгорода: двое погибших"
@@ -334,7 +341,7 @@ def test_capture_follows_redirects(httpserver, fetcher, tmp_path):
         WResponse("", status=301, headers={"Location": httpserver.url_for("/news/2022/10/15/story")}))
     httpserver.expect_request("/news/2022/10/15/story").respond_with_response(_html())
     url = httpserver.url_for("/r")
-    rec = capture({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW)
+    rec = captured({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW)
     assert rec["source"] == "live" and rec["final_url"] == httpserver.url_for("/news/2022/10/15/story")
     assert rec["date_method"] == "url" and rec["published"].startswith("2022-10-15")
     assert rec["html"] == f"articles/{article_name(url)}.html"          # named after the hit's URL
@@ -363,7 +370,7 @@ def test_capture_falls_back_to_wayback(httpserver, fetcher, tmp_path):
     url = httpserver.url_for("/gone")
     wayback = httpserver.url_for("/").rstrip("/")
     _fake_wayback(httpserver, url, "20221016083000")
-    rec = capture({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW, tz=MOSCOW,
+    rec = captured({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW, tz=MOSCOW,
                   wayback=wayback)
     assert rec["error"] is None, rec["error"]
     assert rec["source"] == "wayback" and rec["status"] == 404
@@ -378,7 +385,7 @@ def test_capture_404_without_snapshot(httpserver, fetcher, tmp_path):
     httpserver.expect_request("/gone").respond_with_response(_html("<h1>Not found</h1>", status=404))
     url = httpserver.url_for("/gone")
     _fake_wayback(httpserver, url, None)
-    rec = capture({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW,
+    rec = captured({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW,
                   wayback=httpserver.url_for("/").rstrip("/"))
     assert rec["error"] == "HTTP 404 and no Wayback copy"
     assert rec["source"] is None and rec["html"] is None and rec["text"] is None
@@ -389,7 +396,7 @@ def test_capture_takes_the_first_snapshot_after_the_window_when_none_inside(http
     httpserver.expect_request("/gone").respond_with_response(_html("<h1>Not found</h1>", status=410))
     url = httpserver.url_for("/gone")
     _fake_wayback(httpserver, url, "20230301000000", older=False)          # after WINDOW's end
-    rec = capture({"url": url, "lang": "ru"}, fetcher, tmp_path, window=WINDOW,
+    rec = captured({"url": url, "lang": "ru"}, fetcher, tmp_path, window=WINDOW,
                   wayback=httpserver.url_for("/").rstrip("/"))
     assert rec["source"] == "wayback" and rec["snapshot"].endswith(f"/web/20230301000000id_/{url}")
     asks = [r.args for r, _ in httpserver.log if r.path == "/cdx/search/cdx"]
@@ -400,7 +407,7 @@ def test_capture_empty_live_page_tries_wayback(httpserver, fetcher, tmp_path):
     httpserver.expect_request("/js").respond_with_response(_html("<html><body><div id=app></div></body></html>"))
     url = httpserver.url_for("/js")
     _fake_wayback(httpserver, url, "20221016083000")
-    rec = capture({"url": url, "lang": "ru"}, fetcher, tmp_path, window=WINDOW,
+    rec = captured({"url": url, "lang": "ru"}, fetcher, tmp_path, window=WINDOW,
                   wayback=httpserver.url_for("/").rstrip("/"))
     assert rec["status"] == 200 and rec["source"] == "wayback" and rec["chars"] > 200 and rec["error"] is None
 
@@ -409,7 +416,7 @@ def test_capture_empty_live_page_without_snapshot_is_kept(httpserver, fetcher, t
     httpserver.expect_request("/js").respond_with_response(_html("<html><body><div id=app></div></body></html>"))
     url = httpserver.url_for("/js")
     _fake_wayback(httpserver, url, None)
-    rec = capture({"url": url, "lang": "ru"}, fetcher, tmp_path, window=WINDOW,
+    rec = captured({"url": url, "lang": "ru"}, fetcher, tmp_path, window=WINDOW,
                   wayback=httpserver.url_for("/").rstrip("/"))
     assert rec["source"] == "live" and rec["chars"] == 0 and rec["error"] == "no article text found"
     assert (tmp_path / rec["html"]).exists()
@@ -419,7 +426,7 @@ def test_capture_unreachable_outlet_uses_wayback(httpserver, fetcher, tmp_path):
     url = "http://127.0.0.1:9/news/1"                  # discard port: connection refused
     wayback = httpserver.url_for("/").rstrip("/")
     _fake_wayback(httpserver, url, "20221020101010")
-    rec = capture({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW, wayback=wayback)
+    rec = captured({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW, wayback=wayback)
     assert rec["status"] is None and rec["source"] == "wayback" and rec["error"] is None
     assert rec["snapshot"].endswith(f"/web/20221020101010id_/{url}")
 
@@ -433,7 +440,7 @@ def test_google_news_links(httpserver, fetcher, tmp_path, monkeypatch):
         _html("<html><body><script>/* js redirect */</script></body></html>"))
     url = httpserver.url_for("/rss/articles/AU_yqLopaque")
     assert url.startswith("http://localhost:")
-    rec = capture({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW)
+    rec = captured({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW)
     assert rec["url"] == url and rec["final_url"] == httpserver.url_for("/articles/AU_yqLopaque")
     assert rec["error"] == "Google News link not resolved to the publisher" and rec["html"] is None
     assert rec["status"] == 200 and rec["source"] is None
@@ -445,7 +452,7 @@ def test_google_news_links(httpserver, fetcher, tmp_path, monkeypatch):
     assert articles.google_news_target(f"https://news.google.com/rss/articles/{gid}?oc=5") == target
     httpserver.expect_request("/news/1").respond_with_response(_html())
     gn = httpserver.url_for(f"/rss/articles/{gid}") + "?oc=5"
-    rec = capture({"url": gn, "lang": "ru"}, fetcher, tmp_path, window=WINDOW)
+    rec = captured({"url": gn, "lang": "ru"}, fetcher, tmp_path, window=WINDOW)
     assert rec["url"] == gn and rec["final_url"] == target and rec["source"] == "live" and rec["error"] is None
     assert rec["html"] == f"articles/{article_name(gn)}.html"
 
@@ -454,7 +461,7 @@ def test_meta_refresh_is_followed(httpserver, fetcher, tmp_path):
     httpserver.expect_request("/short").respond_with_response(_html(
         f'<html><head><meta http-equiv="refresh" content="0; url={httpserver.url_for("/news/1")}"></head></html>'))
     httpserver.expect_request("/news/1").respond_with_response(_html())
-    rec = capture({"url": httpserver.url_for("/short"), "lang": "ru"}, fetcher, tmp_path, window=WINDOW)
+    rec = captured({"url": httpserver.url_for("/short"), "lang": "ru"}, fetcher, tmp_path, window=WINDOW)
     assert rec["final_url"] == httpserver.url_for("/news/1") and rec["chars"] > 200
 
 
@@ -463,7 +470,7 @@ def test_meta_refresh_is_followed(httpserver, fetcher, tmp_path):
 def test_file_names_are_hashes_inside_the_folder(httpserver, fetcher, tmp_path, path):
     httpserver.expect_request(re.compile(".*")).respond_with_response(_html())
     url = httpserver.url_for("/").rstrip("/") + path
-    rec = capture({"url": url, "title": "../../x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW,
+    rec = captured({"url": url, "title": "../../x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW,
                   wayback=httpserver.url_for("/").rstrip("/"))
     files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
     for p in files:
@@ -475,7 +482,7 @@ def test_file_names_are_hashes_inside_the_folder(httpserver, fetcher, tmp_path, 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:1/\x00../../etc/passwd", "ftp://x/y", "", "http://[::1"])
 def test_hostile_urls_never_raise(fetcher, tmp_path, url, httpserver):
     _fake_wayback(httpserver, url, None)
-    rec = capture({"url": url, "lang": None}, fetcher, tmp_path, window=WINDOW,
+    rec = captured({"url": url, "lang": None}, fetcher, tmp_path, window=WINDOW,
                   wayback=httpserver.url_for("/").rstrip("/"))
     assert rec["error"] and rec["html"] is None and "\n" not in rec["error"]
     assert not list(tmp_path.rglob("*.html"))

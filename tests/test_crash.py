@@ -47,11 +47,17 @@ from test_end_to_end import html_page, json_page, news_sitemap, outlets_yaml, ro
 from warcio.archiveiterator import ArchiveIterator
 from werkzeug import Response as WResponse
 
-from incidentsearch.search.articles import article_name, capture
+from incidentsearch.results.folder import IncidentFolder, article_name
+from incidentsearch.search.articles import capture
 from incidentsearch.results.clusters import canonical_url
 from incidentsearch.records import Response
 from incidentsearch.results.folder import TEMP_NAME, Store, read_hits, sweep_temp
 from incidentsearch.results.warc import Recorder, complete_length
+
+
+def captured(hit, fetcher, folder, **kw) -> dict:
+    """capture, then the results folder saves the page: the record as articles.jsonl holds it."""
+    return IncidentFolder(folder.parent, folder.name).save_article(capture(hit, fetcher, **kw)).as_dict()
 
 SEED = 20240601
 DELAY = (0.01, 0.04)                  # seconds per listing response, and per article page:
@@ -548,7 +554,7 @@ def test_hostile_urls_and_titles_land_as_hashed_names_inside_the_folder(tmp_path
         name = article_name(url)
         assert re.fullmatch(r"[0-9a-f]{20}", name), url
         names.add(name)
-        art = capture({"url": url, "title": "../../" + url, "lang": "en"}, _Fake(), folder,
+        art = captured({"url": url, "title": "../../" + url, "lang": "en"}, _Fake(), folder,
                       window=(date(2022, 1, 1), date(2022, 12, 31)))
         for key in ("html", "text"):
             if art[key] is not None:
@@ -589,20 +595,18 @@ def test_paths_are_built_only_from_constants_and_hashed_names():
         # (module, function, the joined part): why it is safe
         ("results/folder.py", "__init__", "incident_id"),            # the incident id: config's ID_RE [a-z0-9-]
         ("results/folder.py", "__init__", "day"),                    # date.isoformat()
-        ("search/articles.py", "capture", 'f"{name}.html"'),       # name = article_name(url): 20 hex of sha1
-        ("search/articles.py", "capture", 'f"{name}.txt"'),
-        ("search/articles.py", "_from_listing", 'f"{name}.txt"'),  # name = article_name(url) too (a Telegram post's text)
-        ("search/articles.py", "_write", 'f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"'),
-        ("search/job.py", "finish_folder", 'a["text"]'),        # read only: our own articles/<hex>.txt record
-        ("match/verdict.py", "article_text", 'art["text"]'),   # read only, and only when it is articles/<hex>.txt
+        ("search/setup.py", "unwritable", "date.today().isoformat()"),   # the --results probe: today's folder
+        ("api.py", "_hits", "inc"),                # a chosen incident's id: config's ID_RE [a-z0-9-]
+        ("api.py", "folder_of", "incident"),       # the caller's own argument; read only, nothing written
+        ("results/folder.py", "save_article", 'f"{name}.html"'),     # name = article_name(rec.url): 20 hex of sha1
+        ("results/folder.py", "save_article", 'f"{name}.txt"'),
+        ("results/folder.py", "article_text", 'record["text"]'),     # read only, and only when it is articles/<hex>.txt
         ("match/evaluate.py", "load_rows",                     # read only: X_leads.jsonl beside a labelled file
          'path.name.replace("_headlines.jsonl", "_leads.jsonl")'),
         ("cli/main.py", "_replay", "name"),                      # a replayed config name, checked, in a temp dir
         ("results/warc.py", "_repair_tail", 'f"{self.path.name}.unreadable-{os.getpid()}"'),
-        ("cli/main.py", "_default_cache", '"incidentsearch"'),
-        ("archive/driver.py", "_save_article", 'f"{name}.html"'),   # name = article_name(url): 20 hex of sha1
-        ("archive/driver.py", "_save_article", 'f"{name}.txt"'),
-        ("archive/scan.py", "_resolve", "path"),   # read only: a line of the user's own local warc.paths listing
+        ("search/setup.py", "default_cache_dir", '"incidentsearch"'),
+        ("archive/locations.py", "_resolve", "path"),   # read only: a line of the user's own local warc.paths listing
     }
     found = set()
     for mod, src, tree in _sources():
@@ -626,11 +630,11 @@ def test_paths_are_built_only_from_constants_and_hashed_names():
                 assert ".." not in part.value and not part.value.startswith("/"), (mod, part.value)
                 continue
             found.add((mod, where.get(n, "<module>"), ast.get_source_segment(src, part)))
-    found.discard(("cli/main.py", "_default_cache", '"incidentsearch"'))
-    reviewed.discard(("cli/main.py", "_default_cache", '"incidentsearch"'))
+    found.discard(("search/setup.py", "default_cache_dir", '"incidentsearch"'))
+    reviewed.discard(("search/setup.py", "default_cache_dir", '"incidentsearch"'))
     assert found == reviewed, f"new path joins to review: {sorted(found - reviewed)}; gone: {sorted(reviewed - found)}"
-    articles = (PACKAGE / "search" / "articles.py").read_text(encoding="utf-8")
-    assert "name = article_name(url)" in articles
+    folder = (PACKAGE / "results" / "folder.py").read_text(encoding="utf-8")
+    assert "name = article_name(rec.url)" in folder
 
 
 WRITERS = ("write_text", "write_bytes", "touch", "symlink_to", "hardlink_to", "copy", "copyfile", "copy2",
@@ -640,19 +644,17 @@ WRITERS = ("write_text", "write_bytes", "touch", "symlink_to", "hardlink_to", "c
 def test_every_write_is_an_append_to_jsonl_or_a_temp_file_renamed():
     """The list of every call in the package that opens a file for writing, reviewed."""
     reviewed = {
-        ("results/folder.py", "atomic_write", 'os.fdopen(fd, "w", encoding="utf-8", newline="")'),   # temp, then os.replace
+        ("results/folder.py", "atomic_write", 'os.fdopen(fd, "wb")'),    # temp, synced, then os.replace
+        ("results/folder.py", "add_article", 'self.articles_jsonl.open("ab", buffering=0)'),   # articles.jsonl: append
         ("results/folder.py", "repair_jsonl_tail", 'path.open("rb+")'),            # cut a torn last line
         ("results/folder.py", "add", 'self.jsonl.open("ab", buffering=0)'),        # hits.jsonl: append, one write a line
         ("results/folder.py", "add_pending", 'self.pending.open("ab", buffering=0)'),   # pending.jsonl: the same
-        ("search/job.py", "capture_articles", '(folder.path / "articles.jsonl").open("a", encoding="utf-8")'),
-        ("archive/driver.py", "write", '(folder.path / "articles.jsonl").open("a", encoding="utf-8")'),   # the same
-        ("search/articles.py", "_write", 'open(tmp, "wb")'),                     # temp, then os.replace
         ("results/warc.py", "__init__", 'path.open("ab")'),                       # raw.warc.gz: one member per write
         ("results/warc.py", "_repair_tail", 'self.path.open("rb+")'),             # cut a torn last member
         ("cli/main.py", "_replay", "(root / name).write_bytes(data)"),         # configs into a TemporaryDirectory
         ("results/folder.py", "temp_path", ('tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", '
                                    'dir=path.parent)')),                     # atomic_write's temp file
-        ("cli/main.py", "_writable", 'tempfile.mkstemp(prefix=".write-check.", dir=day)'),   # --results probe, removed
+        ("search/setup.py", "unwritable", 'tempfile.mkstemp(prefix=".write-check.", dir=day)'),   # --results probe, removed
         ("cli/main.py", "main", "os.open(os.devnull, os.O_WRONLY)"),           # a closed pipe: stdout to nowhere
     }
     found = set()
@@ -678,4 +680,3 @@ def test_every_write_is_an_append_to_jsonl_or_a_temp_file_renamed():
     assert found == reviewed, f"new writes to review: {sorted(found - reviewed)}; gone: {sorted(reviewed - found)}"
     store = (PACKAGE / "results" / "folder.py").read_text(encoding="utf-8")
     assert "os.replace(tmp, path)" in store
-    assert "os.replace(tmp, path)" in (PACKAGE / "search" / "articles.py").read_text(encoding="utf-8")

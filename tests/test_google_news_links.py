@@ -23,7 +23,8 @@ from incidentsearch.records import Response as Resp
 from incidentsearch.sources import ParseError
 from incidentsearch.sources import google_news_links as gnl
 from incidentsearch.results.folder import read_hits
-from incidentsearch.results.warc import Recorder, Replay
+from incidentsearch.net.replay import Replay
+from incidentsearch.results.warc import Recorder
 
 from conftest import ROOT, shared_or_skip
 from gnews_server import GoogleNewsStandIn, opaque_id

@@ -92,7 +92,7 @@ class _CacheFake:
 
 def _rerun(tmp_path, cached_but):
     from incidentsearch.match import Matcher
-    from incidentsearch.search.listings import Run
+    from incidentsearch.search.listings import ListingSearch
     from incidentsearch.results.folder import Store
 
     out = OutletsFile.model_validate({"outlets": [
@@ -103,7 +103,7 @@ def _rerun(tmp_path, cached_but):
     urls = [t.url(1) for t in tasks]
     fake = _CacheFake(u for u in urls if u not in cached_but)
     store = Store(tmp_path, "2026-11-22")
-    Run(out, [inc], fetcher=fake, store=store, matcher=Matcher([inc])).run_all(tasks, parallel=8)
+    ListingSearch(out, [inc], fetcher=fake, store=store, matcher=Matcher([inc])).run_all(tasks, parallel=8)
     store.close()
     return urls, fake.asked
 

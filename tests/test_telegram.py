@@ -18,16 +18,22 @@ import pytest
 from pydantic import TypeAdapter
 
 from incidentsearch.search import check as checkmod
+from incidentsearch.results.folder import IncidentFolder
 from incidentsearch.search.articles import capture
 from incidentsearch.config import ConfigError, OutletsFile, Source, TelegramSource, load_incidents, load_outlets
 from incidentsearch.net import Fetcher
 from incidentsearch.match import Matcher
 from incidentsearch.records import Parsed, Response
-from incidentsearch.search.listings import Run, plan
+from incidentsearch.search.listings import ListingSearch, plan
 from incidentsearch.sources import ParseError, build_url, telegram
 from incidentsearch.results.folder import Store, read_hits
 
 from conftest import ROOT
+
+
+def captured(hit, fetcher, folder, **kw) -> dict:
+    """capture, then the results folder saves the page: the record as articles.jsonl holds it."""
+    return IncidentFolder(folder.parent, folder.name).save_article(capture(hit, fetcher, **kw)).as_dict()
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "telegram"
 SOURCE = TypeAdapter(Source)
@@ -233,7 +239,7 @@ def one_query_run(tmp_path, pages, *, spec=None):
          "sources": [spec or {"kind": "telegram", "channel": "example_wire"}]}]})
     store = Store(tmp_path / "results", "2026-11-21")
     fetcher = PagesFetcher(pages)
-    run = Run(outlets, INCIDENTS, fetcher=fetcher, store=store, matcher=Matcher.from_folder(ROOT / "queries"))
+    run = ListingSearch(outlets, INCIDENTS, fetcher=fetcher, store=store, matcher=Matcher.from_folder(ROOT / "queries"))
     run.run_task(plan(outlets, [SOLOTI])[0])
     store.close()
     return run, fetcher, read_hits(store.folder("soloti-2022").jsonl)
@@ -303,7 +309,7 @@ class NoFetch:
 def test_a_post_hit_is_captured_from_its_own_text_without_a_fetch(tmp_path):
     hit = {"url": "https://t.me/example_wire/500", "title": "Срочное заявление Минобороны России", "lang": "ru",
            "published": "2022-10-15T19:00:00+00:00", "date_method": "field", "text": TEXT_ONLY}
-    art = capture(hit, NoFetch(), tmp_path, window=(date(2022, 10, 14), date(2022, 12, 14)))
+    art = captured(hit, NoFetch(), tmp_path, window=(date(2022, 10, 14), date(2022, 12, 14)))
     assert art["source"] == "listing" and art["error"] is None and art["html"] is None
     assert (tmp_path / art["text"]).read_text("utf-8") == TEXT_ONLY
     assert art["lead"].startswith("Срочное заявление") and "полигоне" in art["lead"]
@@ -331,7 +337,7 @@ def test_two_channels_share_one_hosts_interval(tmp_path, httpserver):
     store = Store(tmp_path / "results", "2026-11-21")
     tasks = [t for t in plan(outlets, [SOLOTI]) if t.query == SOLOTI.queries.ru[0]]
     with Fetcher(user_agent="incidentsearch-test/1", rate_limit_s=0, retries=0, cache_dir=None) as f:
-        Run(outlets, INCIDENTS, fetcher=f, store=store,
+        ListingSearch(outlets, INCIDENTS, fetcher=f, store=store,
             matcher=Matcher.from_folder(ROOT / "queries")).run_all(tasks, parallel=8)
     store.close()
     assert len(times) == 2

@@ -8,19 +8,20 @@ with retries: a worker lost mid-file has the file re-run elsewhere, from its sta
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .scan import ScanSpec, scan_file
-from ..search.articles import article_name
 from ..config import Incident
-from ..results.folder import IncidentFolder, Store
+from ..records import ArticleRecord, Hit, PageCopy, RunRecord
+from ..results.finish import finish_incident
+from ..results.folder import Store
+from .locations import CC_NEWS_BASE, expand
+from .scan import ScanSpec, outlet_hosts, scan_file
 
 COUNTS = ("bytes", "records", "responses", "html", "html_bytes", "survivors", "hits")
 SKIPS = ("skipped_non_html", "skipped_status", "skipped_truncated", "skipped_other_records",
@@ -127,36 +128,44 @@ def _failed(loc: str, e: BaseException) -> dict:
             "error": f"task failed: {type(e).__name__}: {' '.join(str(e).split())[:200]}"}
 
 
-def _save_article(folder: IncidentFolder, hit: dict, art: dict) -> dict:
-    """The record's page and text under articles/, and its articles.jsonl record."""
-    from ..search.articles import _write
+def _page_copy(hit: Hit, art: dict) -> PageCopy:
+    """A matched WARC record's page: its record (``source: archive``, the record's place in the
+    file as its snapshot) and the page and text to save."""
+    text = art.get("text") or ""
+    rec = ArticleRecord(url=hit.url, final_url=hit.url, status=200, source="archive",
+                        snapshot=f"{hit.warc_file}#{hit.warc_offset}", title=art.get("title"),
+                        published=art.get("published"), date_method=art.get("date_method"), author=art.get("author"),
+                        chars=len(text), lead=art.get("lead") or "", lang=art.get("lang"),
+                        error=None if text else "no article text found")
+    return PageCopy(rec, html=art.get("html") or None, text=text)
 
-    name = article_name(hit["url"])
-    adir = folder.path / "articles"
-    adir.mkdir(parents=True, exist_ok=True)
-    if art.get("html"):
-        _write(adir / f"{name}.html", art["html"])
-    _write(adir / f"{name}.txt", (art.get("text") or "").encode("utf-8"))
-    rec = {"url": hit["url"], "final_url": hit["url"], "status": 200, "source": "archive",
-           "snapshot": f"{hit['warc_file']}#{hit['warc_offset']}",
-           "html": f"articles/{name}.html" if art.get("html") else None,
-           "text": f"articles/{name}.txt", "title": art.get("title"), "published": art.get("published"),
-           "date_method": art.get("date_method"), "author": art.get("author"), "chars": len(art.get("text") or ""),
-           "lead": art.get("lead") or "", "lang": art.get("lang"),
-           "error": None if art.get("text") else "no article text found"}
-    return rec
+
+def plan_archive(outlets, incidents: list[Incident], chosen: list[Incident], glossary, archives: list[str], *,
+                 window=None, base: str | None = None) -> tuple[ScanSpec, list[tuple[str, int | None]]]:
+    """The scan's spec (incidents, window, outlets' hosts, politeness) and its WARC files with
+    their sizes where known. Raises :class:`~.locations.LocationError` for an argument that names
+    nothing readable (a usage error); reads remote listings only (``net.open_stream``)."""
+    d = outlets.defaults
+    spec = ScanSpec(incidents=tuple(incidents), chosen=tuple(i.id for i in chosen), glossary=glossary,
+                    window=window, hosts=outlet_hosts(outlets), user_agent=d.user_agent,
+                    respect_robots=d.respect_robots)
+    files = expand(archives, base=base or CC_NEWS_BASE, spans=list(spec.windows().values()),
+                   user_agent=d.user_agent, respect_robots=d.respect_robots)
+    return spec, files
 
 
 def run_archive(incidents: list[Incident], chosen: list[Incident], spec: ScanSpec,
                 files: list[tuple[str, int | None]], opts: ArchiveOptions) -> ArchiveOutcome:
     from ..match import Matcher
-    from ..search.job import finish_folder, read_articles, second_pass, start_record
+    from ..match.verdict import second_pass
 
     started = datetime.now(UTC)
     store = Store(opts.results, datetime.now().date().isoformat())
+    since, until = spec.window or (None, None)
+    begun = {inc.id: RunRecord.begin(incident=inc.id, since=since or inc.since, until=until or inc.until,
+                                     arguments=opts.argv, started=started) for inc in chosen}
     for inc in chosen:
-        store.folder(inc.id).write_run(start_record(inc, opts.argv, started, *(spec.window or (None, None))),
-                                       running=True)
+        store.folder(inc.id).write_run(begun[inc.id])
     locs = [loc for loc, _ in files]
     workers = opts.workers or os.cpu_count() or 1
     progress = _Progress(files, 1 if opts.scheduler else workers, opts.progress)
@@ -166,26 +175,24 @@ def run_archive(incidents: list[Incident], chosen: list[Incident], spec: ScanSpe
     per_file: list[dict] = [{} for _ in locs]
     new_hits = {i.id: 0 for i in chosen}
     articles_new = {i.id: 0 for i in chosen}
-    done_arts = {i.id: set(read_articles(store.folder(i.id))) for i in chosen}
+    done_arts = {i.id: set(store.folder(i.id).articles()) for i in chosen}
     pending: dict[int, dict] = {}
     nxt = 0
     interrupted = False
 
     def write(res: dict) -> None:
         for hit in res["hits"]:
-            inc = by_id.get(hit["incident"])
+            inc = by_id.get(hit.incident)
             if inc is None:
                 continue
             folder = store.folder(inc.id)
             if folder.add(hit):
                 new_hits[inc.id] += 1
-            art = res["articles"].get(hit["url"])
-            if art is not None and hit["url"] not in done_arts[inc.id]:
-                rec = _save_article(folder, hit, art)
-                rec["match"] = second_pass(hit, rec, inc, matcher)
-                with (folder.path / "articles.jsonl").open("a", encoding="utf-8") as out:
-                    out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                done_arts[inc.id].add(hit["url"])
+            art = res["articles"].get(hit.url)
+            if art is not None and hit.url not in done_arts[inc.id]:
+                rec = folder.save_article(_page_copy(hit, art))
+                folder.add_article(replace(rec, match=second_pass(hit.as_dict(), rec.as_dict(), inc, matcher)))
+                done_arts[inc.id].add(hit.url)
                 articles_new[inc.id] += 1
 
     source = _dask(locs, spec, opts.scheduler, opts.retries) if opts.scheduler else _local(locs, spec, workers)
@@ -220,13 +227,8 @@ def run_archive(incidents: list[Incident], chosen: list[Incident], spec: ScanSpe
                "per_file": per_file}
     for inc in chosen:
         folder = store.folder(inc.id)
-        record = {
-            **start_record(inc, opts.argv, started, *(spec.window or (None, None))),
-            "ended": ended.isoformat(timespec="seconds"), "exit_code": code, "interrupted": interrupted,
-            "outlets_file": opts.outlets_file, "fetch": {}, "hits_new": folder.new,
-            "hits_total": folder.existing + folder.new, "articles_new": articles_new[inc.id],
-            "outlets": {}, "archive": archive,
-        }
-        folder.write_run(record)
-        finish_folder(folder, inc, record)
+        record = begun[inc.id].end(ended=ended, exit_code=code, interrupted=interrupted, outlets_file=opts.outlets_file,
+                                   hits_new=folder.new, hits_total=folder.existing + folder.new,
+                                   articles_new=articles_new[inc.id], archive=archive)
+        finish_incident(folder, inc, record)
     return ArchiveOutcome(store, code, totals, errors)

@@ -2,20 +2,18 @@
 
 One task per WARC file: :func:`scan_file` is a pure function of (file location,
 :class:`ScanSpec`) returning plain data, so it runs the same in this process, in a local
-process pool or on a Dask worker (``archive_run.py`` drives it and alone writes results).
+process pool or on a Dask worker (``archive.driver`` drives it and alone writes results).
 
 Per file, records are streamed with warcio (memory stays flat in the size of the file: one
 record, capped at ``max_record_bytes``, is in memory at a time). For each HTML response a
 cheap prefilter (:class:`Prefilter`) looks for the incidents' aliases in the raw bytes before
-any HTML is parsed; only survivors are extracted (``extract.py``: title, date, lead) and scored
+any HTML is parsed; only survivors are extracted (``text.extract``: title, date, lead) and scored
 by the same :class:`~incidentsearch.match.Matcher` as live runs, title first, then title and
 lead. Network access (CC-NEWS listings and files over HTTP) goes through
-:func:`incidentsearch.fetch.open_stream`.
+:func:`incidentsearch.net.open_stream` (the locations: ``archive.locations``).
 """
 from __future__ import annotations
 
-import glob
-import gzip
 import hashlib
 import io
 import json
@@ -24,32 +22,18 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..text import dates, words as text
+from .locations import is_remote
 from .prefilter import Prefilter
 from ..config import Glossary, Incident
+from ..records import Hit
 
-CC_NEWS_BASE = "https://data.commoncrawl.org"
-CC_NEWS_FIRST = (2016, 8)                     # CC-NEWS starts in August 2016
 MAX_RECORD_BYTES = 5_000_000                  # HTML read per record; the rest is skipped unread
 SCAN_DELAY_ENV = "INCIDENTSEARCH_SCAN_DELAY_S"  # tests only: sleep this long per record
 
-__all__ = [
-    "CC_NEWS_BASE",
-    "LocationError",
-    "Prefilter",
-    "ScanSpec",
-    "cc_news_months",
-    "expand",
-    "outlet_hosts",
-    "scan_file",
-]
-
-
-class LocationError(ValueError):
-    """An --archive argument that names nothing readable (a usage error)."""
+__all__ = ["ScanSpec", "outlet_hosts", "scan_file", "scan_tools"]
 
 
 # ------------------------------------------------------------------ the task's input
@@ -116,7 +100,7 @@ def _outlet_of(url: str, hosts: dict[str, str]) -> str:
 _CACHE: dict[str, tuple] = {}
 
 
-def _tools(spec: ScanSpec):
+def scan_tools(spec: ScanSpec):
     """(Matcher, Prefilter) for this spec, built once per process."""
     got = _CACHE.get(spec.key)
     if got is None:
@@ -159,10 +143,6 @@ class _Counting(io.RawIOBase):
             super().close()
 
 
-def is_remote(loc: str) -> bool:
-    return loc.startswith(("http://", "https://"))
-
-
 def _open(loc: str, spec: ScanSpec):
     if is_remote(loc):
         from ..net import open_stream
@@ -194,7 +174,7 @@ def scan_file(loc: str, spec: ScanSpec) -> dict:
     could not be read to its end (None when it was). Never raises for a bad file."""
     from warcio.archiveiterator import ArchiveIterator
 
-    matcher, pre = _tools(spec)
+    matcher, pre = scan_tools(spec)
     t0 = time.monotonic()
     delay = float(os.environ.get(SCAN_DELAY_ENV) or 0)
     counts: Counter = Counter()
@@ -249,7 +229,7 @@ def scan_file(loc: str, spec: ScanSpec) -> dict:
             if found:
                 for hit, art in found:
                     hits.append(hit)
-                    articles.setdefault(hit["url"], art)
+                    articles.setdefault(hit.url, art)
         if stream.raw.read(1):
             error = f"unreadable WARC data near byte {stream.n}: the rest of the file was not read"
     except Exception as e:
@@ -295,108 +275,12 @@ def _score(rec, body: bytes, ctype, crawled, loc, it, spec: ScanSpec, matcher, w
     offset, length = it.get_record_offset(), it.get_record_length()
     out = []
     for m in matches:
-        hit = {
-            "incident": m.incident, "outlet": _outlet_of(url, spec.hosts), "lang": lang, "title": art.title,
-            "url": url, "published": dates.to_iso(published), "score": m.score, "matched": list(m.matched),
-            "source": "archive", "query": None, "found_at": now, "date_method": art.date_method,
-            "listing_url": loc, "warc_file": loc, "warc_offset": offset, "warc_length": length,
-            "warc_date": crawled.isoformat() if crawled else None, "matched_on": how,
-            "decided_by": m.decided_by if how == "title" else "article",
-        }
+        hit = Hit.of(m, outlet=_outlet_of(url, spec.hosts), lang=lang, title=art.title, url=url,
+                     published=dates.to_iso(published), source="archive", query=None, listing_url=loc, found_at=now,
+                     date_method=art.date_method, warc_file=loc, warc_offset=offset, warc_length=length,
+                     warc_date=crawled.isoformat() if crawled else None, matched_on=how,
+                     decided_by=m.decided_by if how == "title" else "article")
         art_rec = {"title": art.title, "published": dates.to_iso(published), "date_method": art.date_method,
                    "author": art.author, "text": art.text, "lead": art.lead, "lang": lang, "html": body}
         out.append((hit, art_rec))
     return out
-
-
-# ------------------------------------------------------------------ locations
-def cc_news_months(spans: list[tuple[date, date]]) -> list[str]:
-    """YYYY/MM of every month the windows touch, from August 2016 (CC-NEWS's first)."""
-    months = set()
-    for lo, hi in spans:
-        y, m = lo.year, lo.month
-        while (y, m) <= (hi.year, hi.month):
-            if (y, m) >= CC_NEWS_FIRST:
-                months.add(f"{y:04d}/{m:02d}")
-            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return sorted(months)
-
-
-def _listing_lines(stream, gzipped: bool) -> list[str]:
-    with stream:
-        data = gzip.GzipFile(fileobj=stream) if gzipped else stream
-        return [ln.strip() for ln in io.TextIOWrapper(data, encoding="utf-8") if ln.strip()]
-
-
-def _resolve(path: str, base: str, local_dir: Path | None) -> str:
-    if is_remote(path):
-        return path
-    if local_dir is not None and (local_dir / path).is_file():
-        return str((local_dir / path).resolve())
-    if Path(path).is_absolute() and Path(path).is_file():
-        return path
-    return base.rstrip("/") + "/" + path.lstrip("/")
-
-
-_WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
-
-
-def expand(args: list[str], *, base: str = CC_NEWS_BASE, spans: list[tuple[date, date]] = (),
-           user_agent: str = "incidentsearch", respect_robots: bool = True) -> list[tuple[str, int | None]]:
-    """Each --archive argument to WARC file locations, with their sizes when known (local).
-
-    Local WARC/WARC.gz files; folders (their ``*.warc(.gz)`` files, recursively); globs;
-    ``*.paths`` / ``*.paths.gz`` listings (a line is a path relative to the listing's folder,
-    an absolute path or URL, or else a path under ``base``); http(s) URLs of WARC files or
-    listings; ``cc-news:YYYY/MM`` (the month's ``crawl-data/CC-NEWS/YYYY/MM/warc.paths.gz``
-    under ``base``) and ``cc-news:`` (every month the ``spans`` touch)."""
-    from ..net import StreamError, open_stream
-
-    def remote(url):
-        try:
-            return open_stream(url, user_agent=user_agent, respect_robots=respect_robots)
-        except StreamError as e:
-            raise LocationError(str(e)) from e
-
-    out: list[tuple[str, int | None]] = []
-    for a in args:
-        if a.startswith("cc-news:"):
-            month = a[len("cc-news:"):].strip("/")
-            months = [month] if month else cc_news_months(list(spans))
-            for mo in months:
-                try:
-                    y, m = (int(x) for x in mo.split("/"))
-                    if not 1 <= m <= 12:
-                        raise ValueError
-                except ValueError:
-                    raise LocationError(f"{a}: not cc-news:YYYY/MM") from None
-                listing = f"{base.rstrip('/')}/crawl-data/CC-NEWS/{y:04d}/{m:02d}/warc.paths.gz"
-                out += [(_resolve(p, base, None), None) for p in _listing_lines(remote(listing), True)]
-        elif is_remote(a):
-            if a.endswith((".paths", ".paths.gz")):
-                out += [(_resolve(p, base, None), None) for p in _listing_lines(remote(a), a.endswith(".gz"))]
-            else:
-                out.append((a, None))
-        elif a.endswith((".paths", ".paths.gz")) and Path(a).is_file():
-            with open(a, "rb") as fh:
-                lines = _listing_lines(fh, a.endswith(".gz"))
-            for p in lines:
-                loc = _resolve(p, base, Path(a).resolve().parent)
-                out.append((loc, None if is_remote(loc) else os.path.getsize(loc)))
-        elif Path(a).is_dir():
-            files = sorted(str(p.resolve()) for p in Path(a).rglob("*") if p.name.endswith(_WARC_SUFFIXES)
-                           and p.is_file())
-            if not files:
-                raise LocationError(f"{a}: no *.warc or *.warc.gz files in this folder")
-            out += [(f, os.path.getsize(f)) for f in files]
-        elif Path(a).is_file():
-            out.append((str(Path(a).resolve()), os.path.getsize(a)))
-        elif glob.has_magic(a):
-            files = sorted(str(Path(p).resolve()) for p in glob.glob(a, recursive=True) if Path(p).is_file())
-            if not files:
-                raise LocationError(f"{a}: matches no file")
-            out += [(f, os.path.getsize(f)) for f in files]
-        else:
-            raise LocationError(f"{a}: no such file, folder, listing or cc-news:YYYY/MM")
-    seen: set[str] = set()
-    return [(loc, size) for loc, size in out if not (loc in seen or seen.add(loc))]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from urllib.parse import unquote
 
-from ..search.listings import Run
+from ..search.listings import ListingSearch
 from ..results.folder import Store
 
 
@@ -95,7 +95,7 @@ def _unreached_host(stats) -> str | None:
     return hosts.pop() if len(hosts) == 1 else None
 
 
-def summary(store: Store, chosen, run: Run | None, articles: dict[str, int], network=None) -> None:
+def summary(store: Store, chosen, run: ListingSearch | None, articles: dict[str, int], network=None) -> None:
     """Per incident: hits new and in all, by language and outlet; then the failures: a host
     that could not be reached is one line (its sources named), any other failure one line per
     source; when no host at all answered, the last line says so."""

@@ -6,7 +6,6 @@ written); 2 usage or config error (nothing fetched).
 from __future__ import annotations
 
 import argparse
-import errno
 import logging
 import os
 import re
@@ -18,7 +17,9 @@ from .. import __version__
 from . import console
 from ..config import ConfigError, load_all, load_glossary
 from ..match import Matcher
-from ..search.listings import plan
+from ..search.plan import override_window, plan
+from ..search.setup import (SelectionError, config_bytes, default_cache_dir, make_fetcher, select,
+                            unwritable)
 
 EXIT_OK, EXIT_SOURCES_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -28,11 +29,6 @@ def _day(s: str) -> date:
         return date.fromisoformat(s)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {s!r}")
-
-
-def _default_cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "incidentsearch"
 
 
 def _options() -> dict[str, list[tuple[tuple[str, ...], dict]]]:
@@ -52,7 +48,7 @@ def _options() -> dict[str, list[tuple[tuple[str, ...], dict]]]:
                                  help="only this outlet (repeatable; default: all enabled outlets)")),
         ],
         "fetch": [
-            (("--cache-dir",), dict(type=Path, metavar="DIR", default=_default_cache(),
+            (("--cache-dir",), dict(type=Path, metavar="DIR", default=default_cache_dir(),
                                     help="HTTP cache folder (default: ~/.cache/incidentsearch)")),
             (("--no-cache",), dict(action="store_true", default=False,
                                    help="do not use or fill the HTTP cache")),
@@ -155,18 +151,18 @@ def _lint(qdir: Path) -> list[str]:
 
 def _select(args, outlets, incidents):
     """The chosen incidents and outlet ids, or an error line."""
-    known_inc = {i.id for i in incidents}
-    known_out = {o.id for o in outlets.outlets}
-    bad = [i for i in args.incident if i not in known_inc]
-    if bad:
-        return None, None, f"{args.queries}: unknown incident {', '.join(bad)}; known: {', '.join(sorted(known_inc))}"
-    bad = [o for o in args.outlet if o not in known_out]
-    if bad:
-        return None, None, f"{args.outlets}: unknown outlet {', '.join(bad)}; known: {', '.join(sorted(known_out))}"
-    if args.since and args.until and args.since > args.until:
-        return None, None, f"--since {args.since} is after --until {args.until}"
-    chosen = [i for i in incidents if not args.incident or i.id in args.incident]
-    return chosen, set(args.outlet) or None, None
+    try:
+        chosen, outlet_ids = select(outlets, incidents, incident_ids=args.incident, outlet_ids=args.outlet,
+                                    since=args.since, until=args.until, queries=args.queries,
+                                    outlets_file=args.outlets)
+    except SelectionError as e:
+        return None, None, str(e)
+    return chosen, outlet_ids, None
+
+
+def _fetcher(args, outlets, *, retries: int | None = None):
+    return make_fetcher(outlets, cache_dir=None if args.no_cache else args.cache_dir, refresh=args.refresh,
+                        retries=retries)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,23 +222,16 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _archive(args, argv, outlets, incidents, chosen) -> int:
-    """--archive: the WARC files named, scanned locally or on a Dask cluster (archive*.py)."""
-    from ..archive.scan import CC_NEWS_BASE, LocationError, ScanSpec, expand, outlet_hosts
-    from ..archive.driver import ArchiveOptions, run_archive
+    """--archive: the WARC files named, scanned locally or on a Dask cluster (the archive package)."""
+    from ..archive.driver import ArchiveOptions, plan_archive, run_archive
+    from ..archive.locations import LocationError
 
     if args.workers is not None and args.workers < 1:
         print("--workers must be at least 1", file=sys.stderr)
         return EXIT_USAGE
-    window = (args.since or min(i.since for i in chosen), args.until or max(i.until for i in chosen)) \
-        if (args.since or args.until) else None
-    d = outlets.defaults
-    spec = ScanSpec(incidents=tuple(incidents), chosen=tuple(i.id for i in chosen),
-                    glossary=load_glossary(args.queries), window=window, hosts=outlet_hosts(outlets),
-                    user_agent=d.user_agent, respect_robots=d.respect_robots)
-    spans = list(spec.windows().values())
     try:
-        files = expand(args.archive, base=args.archive_base or CC_NEWS_BASE, spans=spans,
-                       user_agent=d.user_agent, respect_robots=d.respect_robots)
+        spec, files = plan_archive(outlets, incidents, chosen, load_glossary(args.queries), args.archive,
+                                   window=override_window(chosen, args.since, args.until), base=args.archive_base)
     except LocationError as e:
         print(f"--archive: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -254,7 +243,7 @@ def _archive(args, argv, outlets, incidents, chosen) -> int:
             print(f"{loc}\t{size if size is not None else '-'}")
         print(f"{len(files)} WARC files; nothing read", file=sys.stderr)
         return EXIT_OK
-    bad = _writable(args.results)
+    bad = unwritable(args.results)
     if bad:
         print(bad, file=sys.stderr)
         return EXIT_USAGE
@@ -299,17 +288,6 @@ def _explain(args) -> int:
     return EXIT_OK
 
 
-def _fetcher(args, outlets, *, retries: int | None = None):
-    from ..net import Fetcher   # the network stack loads only when something is fetched
-
-    d = outlets.defaults
-    return Fetcher(user_agent=d.user_agent, timeout_s=d.timeout_s, connect_timeout_s=d.connect_timeout_s,
-                   retries=d.retries if retries is None else min(retries, d.retries), rate_limit_s=d.rate_limit_s, max_bytes=d.max_bytes,
-                   respect_robots=d.respect_robots,
-                   cache_dir=None if args.no_cache else args.cache_dir,
-                   cache_expire_s=0 if args.refresh else 6 * 3600)
-
-
 def _check(args, outlets, chosen, outlet_ids) -> int:
     """Every source probed side by side, each row printed as its answer comes; the last line
     says when no host could be reached at all."""
@@ -341,59 +319,29 @@ def _check(args, outlets, chosen, outlet_ids) -> int:
     return EXIT_SOURCES_FAILED if any(not h.healthy for h in rows) else EXIT_OK
 
 
-def _configs(args) -> dict[str, bytes]:
-    """The config files as they are, recorded into the WARC so a recording replays on its own."""
-    out = {"outlets.yaml": args.outlets.read_bytes()}
-    for f in sorted(args.queries.glob("*.yaml")):
-        out[f"queries/{f.name}"] = f.read_bytes()
-    return out
-
-
-def _writable(results: Path) -> str | None:
-    """Why the results folder cannot take today's folder (one line), or None: checked before
-    any request, so a bad --results is a usage error, not a traceback after the searching."""
-    import tempfile
-
-    day = results / date.today().isoformat()
-    try:
-        day.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=".write-check.", dir=day)
-        os.close(fd)
-        os.unlink(name)
-    except OSError as e:
-        where = e.filename or day
-        why = {errno.ENOTDIR: "a part of the path is a file, not a folder",
-               errno.ENOENT: "cannot create a folder there", errno.EACCES: "no permission to write there",
-               errno.EPERM: "no permission to write there", errno.EROFS: "read-only file system"
-               }.get(e.errno, e.strerror or str(e))
-        return f"--results {results}: {why} ({where})"
-    return None
-
-
 def _run(args, argv, outlets, incidents, chosen, tasks, *, fetcher=None) -> int:
-    from ..search.job import Options, execute
+    from ..search.job import JobOptions, run_job
 
-    bad = _writable(args.results)
+    bad = unwritable(args.results)
     if bad:
         print(bad, file=sys.stderr)
         if fetcher is not None:
             fetcher.close()
         return EXIT_USAGE
 
-    window = (args.since or min(i.since for i in chosen), args.until or max(i.until for i in chosen)) \
-        if (args.since or args.until) else None
+    window = override_window(chosen, args.since, args.until)
     matcher = Matcher(incidents, window=window, glossary=load_glossary(args.queries))
     replaying = fetcher is not None
     fetcher = fetcher or _fetcher(args, outlets)
-    opts = Options(results=args.results, argv=argv, outlets_file=str(args.outlets), since=args.since,
-                   until=args.until, outlet_ids=set(args.outlet) or None, articles=not args.no_articles,
-                   record=not replaying, configs={} if replaying else _configs(args))
+    opts = JobOptions(results=args.results, argv=argv, outlets_file=str(args.outlets), since=args.since,
+                      until=args.until, outlet_ids=set(args.outlet) or None, articles=not args.no_articles,
+                      record=not replaying, configs={} if replaying else config_bytes(args.outlets, args.queries))
     progress = console.progress(args, tasks)
     opts.on_done = progress.advance if progress else None
     try:
         if progress:
             progress.start()
-        out = execute(outlets, incidents, chosen, tasks, fetcher, matcher, opts)
+        out = run_job(outlets, chosen, tasks, fetcher, matcher, opts)
     finally:
         if progress:
             progress.stop()
@@ -406,7 +354,7 @@ def _replay(args, argv) -> int:
     """--replay: the recorded configs and responses; parsing, matching, articles, dossier; no network."""
     import tempfile
 
-    from ..results.warc import Replay, ReplayError
+    from ..net.replay import Replay, ReplayError
 
     missing = [p for p in args.replay if not p.is_file()]
     if missing:

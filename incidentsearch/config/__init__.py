@@ -20,8 +20,8 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .. import __version__
-from .base import ID_RE, KINDS, LANGS, PLACEHOLDERS, Strict, _check_tz, date_step, template_fields
-from .sources import TELEGRAM_USERNAME, GdeltSource, GoogleNewsSource, HtmlSearchSource, JsonSearchSource, RssSource, SitemapSource, Source, TelegramSource, WaybackSource
+from .base import ID_RE, LANGS, PLACEHOLDERS, Strict, _check_tz, date_step, template_fields
+from .sources import KINDS, TELEGRAM_USERNAME, GdeltSource, GoogleNewsSource, HtmlSearchSource, JsonSearchSource, RssSource, SitemapSource, Source, TelegramSource, WaybackSource
 
 __all__ = [
     "ID_RE", "KINDS", "LANGS", "PLACEHOLDERS", "TELEGRAM_USERNAME", "ConfigError", "Defaults", "GdeltSource",
@@ -81,6 +81,10 @@ class OutletsFile(Strict):
                 raise ValueError(f"duplicate outlet id {o.id!r}")
             seen.add(o.id)
         return self
+
+    def chosen(self, outlet_ids=None) -> list[Outlet]:
+        """The outlets a run asks: those named (``--outlet``), else every enabled one."""
+        return [o for o in self.outlets if (o.id in outlet_ids if outlet_ids else o.enabled)]
 
 
 class Window(Strict):

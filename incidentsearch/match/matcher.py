@@ -80,9 +80,17 @@ class Matcher:
                               threshold=threshold)
 
     @classmethod
-    def from_folder(cls, qdir: Path, **kw) -> "Matcher":
+    def from_folder(cls, qdir: Path | str = "queries", **kw) -> "Matcher":
         """Every incident of a queries folder, with its glossary."""
-        return cls(load_incidents(qdir), glossary=load_glossary(qdir), **kw)
+        return cls(load_incidents(Path(qdir)), glossary=load_glossary(Path(qdir)), **kw)
+
+    def explain(self, title: str, *, published=None, lang=None, url=None, summary=None, article=None) -> str:
+        """Why a headline is (or is not) a report of each incident: the stage that decided, the
+        features that fired with their weights, and what is missing (``search.py explain``)."""
+        from .explain import explain
+
+        return "\n".join(explain(self, title, published=published, lang=lang, url=url, summary=summary,
+                                 article=article))
 
     @property
     def incidents(self) -> list[Incident]:

@@ -7,27 +7,22 @@ beginning of its body as ``article`` evidence. A hit's page is read too, and the
 """
 from __future__ import annotations
 
-import re
-from pathlib import Path
+from typing import Callable
 
 from ..text import dates
 from ..config import Incident
+from ..records import Hit
 from .matcher import Matcher
 
 BODY_CHARS = 1500          # of the page's text, after its lead, read as evidence
-_OUR_TEXT = re.compile(r"articles/[0-9a-f]{20}\.txt")
 
 
-def article_text(art: dict, folder: Path | None = None) -> str:
-    """What a reader reads first: the page's title, lead and the beginning of its body (from the
-    text file the article stage saved, when there is one)."""
+def article_text(art: dict, saved: Callable[..., str] | None = None) -> str:
+    """What a reader reads first: the page's title, lead and the beginning of its body, read
+    through ``saved(art, limit=...)`` (the results folder's ``article_text``) when given."""
     parts = [art.get("title") or "", art.get("lead") or ""]
-    if folder is not None and _OUR_TEXT.fullmatch(art.get("text") or ""):
-        try:
-            with (folder / art["text"]).open(encoding="utf-8") as f:
-                parts.append(f.read(BODY_CHARS + len(art.get("lead") or "")))
-        except OSError:
-            pass
+    if saved is not None:
+        parts.append(saved(art, limit=BODY_CHARS + len(art.get("lead") or "")))
     return "\n".join(p for p in parts if p.strip())
 
 
@@ -42,36 +37,35 @@ def judge(matcher: Matcher, inc: Incident, title: str, article: str, *, publishe
     return (mine if inc.id in found else None), mine, why, sorted(found)
 
 
-def decide_pending(folder, rec: dict, art: dict, inc: Incident, matcher: Matcher) -> dict:
+def decide_pending(rec: dict, art: dict, inc: Incident, matcher: Matcher,
+                   saved: Callable[..., str] | None = None) -> tuple[dict, Hit | None]:
     """A pending headline's page read: with the page's date (else the listing's) and its text it
-    is this incident's (written as a hit, ``decided_by: article``) or not (left in pending.jsonl;
-    the verdict says why)."""
+    is this incident's (the hit to write, ``decided_by: article``) or not (left in pending.jsonl;
+    the verdict says why). ``saved`` reads the page's saved text (see :func:`article_text`)."""
     published = dates.parse_date(art["published"]) if art.get("published") else None
     method = "article" if published is not None else rec.get("date_method")
     if published is None and rec.get("published"):
         published = dates.parse_date(rec["published"])
-    text = article_text(art, folder.path)
+    text = article_text(art, saved)
     if not text.strip() and published is None:
-        return {"verdict": "undecided", "reasons": [art.get("error") or "the page gives no date and no text"]}
+        return {"verdict": "undecided", "reasons": [art.get("error") or "the page gives no date and no text"]}, None
     best, mine, why, fits = judge(matcher, inc, rec["title"], text, published=published, lang=rec.get("lang"),
                                   url=rec["url"])
     if best is None:
         if fits:
             why.append("the page fits " + ", ".join(fits) + " better")
         elif published is None:         # nothing dates it, and its text alone does not decide
-            return {"verdict": "undecided", "reasons": ["the page gives no publication date"] + why}
-        return {"verdict": "not this incident", "published": dates.to_iso(published), "reasons": why}
-    hit = {k: v for k, v in rec.items() if k not in ("undecided", "reasons")}
-    hit.update(title=rec["title"], published=dates.to_iso(published), date_method=method, score=best.score,
-               matched=list(best.matched), decided_by="article")
-    folder.add(hit)
-    return {"verdict": "confirmed", "score": best.score, "matched": list(best.matched)}
+            return {"verdict": "undecided", "reasons": ["the page gives no publication date"] + why}, None
+        return {"verdict": "not this incident", "published": dates.to_iso(published), "reasons": why}, None
+    hit = Hit.from_dict(rec).decided_by_page(best, published=dates.to_iso(published), date_method=method)
+    return {"verdict": "confirmed", "score": best.score, "matched": list(best.matched)}, hit
 
 
-def second_pass(hit: dict, art: dict, inc: Incident, matcher: Matcher, folder: Path | None = None) -> dict:
+def second_pass(hit: dict, art: dict, inc: Incident, matcher: Matcher,
+                saved: Callable[..., str] | None = None) -> dict:
     """The matcher on the headline with its page: ``confirmed``, ``contradicted`` (the page points
     elsewhere or outside the window: marked, never dropped) or ``no text``."""
-    text = article_text(art, folder)
+    text = article_text(art, saved)
     if not (art.get("lead") or "").strip() and not text.strip():
         return {"verdict": "no text"}
     published = dates.parse_date(art["published"]) if art.get("published") else None

@@ -1,12 +1,17 @@
-"""The dated results folder: results/YYYY-MM-DD/<incident-id>/.
+"""The dated results folder: results/YYYY-MM-DD/<incident-id>/. This module writes every file
+in it (the WARC recording excepted: ``results.warc``), and nothing else does.
 
 - ``hits.jsonl``: appended and flushed one hit at a time, never rewritten;
   a hit already in the file (same incident and canonical URL) is not written
   again, so a second run on the same day adds only what is new.
-- ``hits.csv``: the same rows, rewritten (temp file, then rename) from
-  hits.jsonl at the end of a run.
+- ``pending.jsonl``: headlines whose listing could not decide; their pages do.
+- ``articles.jsonl`` and ``articles/<sha1(canonical url)[:20]>.html|.txt``: each captured page
+  as fetched and as text, and its record (one per URL, so an interrupted run resumes).
+- ``hits.csv``: the same rows as hits.jsonl, rewritten (temp file, then rename) at the end of
+  a run, joined with the later stages' fields; ``clusters.json``: the syndication clusters.
 - ``run.json``: the latest run's record, with the earlier runs of the day kept
   under ``history``; written temp-then-rename.
+- ``report.html``: the dossier (``results.dossier`` renders it; written here).
 
 Crash safety (a run may be killed at any instruction, SIGKILL included): JSON Lines
 files are only appended, one ``write`` per line, and every other file is
@@ -18,6 +23,7 @@ files of dead processes are removed.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -25,8 +31,11 @@ import os
 import re
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
+from typing import Mapping
 
+from ..records import ArticleRecord, Hit, PageCopy, RunRecord
 from ..text.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -35,7 +44,19 @@ FIELDS = ("incident", "outlet", "lang", "title", "url", "published", "score", "m
           "source", "query", "found_at", "date_method", "listing_url")
 
 
-# what atomic_write and articles._write leave behind when killed between write and rename
+ARTICLE_TEXT = re.compile(r"articles/[0-9a-f]{20}\.txt")      # the only text files a record may name
+
+
+def article_name(url: str) -> str:
+    """The file stem of a hit's saved page: 20 hex chars of sha1(canonical URL); never URL text."""
+    try:
+        key = canonical_url(url)
+    except Exception:
+        key = url or ""
+    return hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+# what atomic_write leaves behind when killed between write and rename
 TEMP_NAME = re.compile(r"^\..+\.(?P<pid>\d+)\.[^./]+\.tmp$")
 
 
@@ -65,13 +86,15 @@ def temp_path(path: Path) -> tuple[int, str]:
     return fd, name
 
 
-def atomic_write(path: Path, data: str) -> None:
-    """Write a whole file so a reader never sees half of it."""
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write a whole file so a reader never sees half of it: a temp file beside it, synced, then
+    renamed over it (a killed run leaves the old file or the new one, and at worst a stale
+    ``.<name>.<pid>.<random>.tmp`` that the next run sweeps away). Text is written as UTF-8."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = temp_path(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(data)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -175,7 +198,8 @@ class IncidentFolder:
         sweep_temp(self.path)
         sweep_temp(self.path / "articles")
         repair_jsonl_tail(self.jsonl)
-        repair_jsonl_tail(self.path / "articles.jsonl")     # appended by runner.capture_articles
+        self.articles_jsonl = self.path / "articles.jsonl"
+        repair_jsonl_tail(self.articles_jsonl)
         self.pending = self.path / "pending.jsonl"          # undated headlines a date would decide
         repair_jsonl_tail(self.pending)
         self._pending_keys = {canonical_url(h.get("url", "")) for h in read_hits(self.pending)}
@@ -185,10 +209,10 @@ class IncidentFolder:
         self._fh = None
         self._lock = threading.Lock()           # one line at a time, whatever thread found the hit
 
-    def add(self, hit: dict) -> bool:
+    def add(self, hit: Hit) -> bool:
         """Append the hit unless its canonical URL is already here; True if written."""
-        key = canonical_url(hit["url"])
-        line = memoryview((json.dumps(hit, ensure_ascii=False) + "\n").encode("utf-8"))
+        key = canonical_url(hit.url)
+        line = memoryview((json.dumps(hit.as_dict(), ensure_ascii=False) + "\n").encode("utf-8"))
         with self._lock:
             if key in self.keys:
                 return False
@@ -203,18 +227,73 @@ class IncidentFolder:
             self.new += 1
             return True
 
-    def add_pending(self, record: dict) -> bool:
+    def add_pending(self, record: Hit) -> bool:
         """Append an undated headline that a publication date would decide for this incident
         (``Matcher.undecided``) to pending.jsonl, once per canonical URL and never when it is
         a hit already; the article stage reads its page and decides. True if written."""
-        key = canonical_url(record["url"])
+        key = canonical_url(record.url)
         with self._lock:
             if key in self.keys or key in self._pending_keys:
                 return False
             with self.pending.open("ab", buffering=0) as f:        # a short line: one write(2)
-                f.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+                f.write((json.dumps(record.as_dict(), ensure_ascii=False) + "\n").encode("utf-8"))
             self._pending_keys.add(key)
             return True
+
+    # ---------------------------------------------------------------- reading
+    def hits(self) -> list[dict]:
+        """The hits of the folder, as hits.jsonl holds them."""
+        return read_hits(self.jsonl)
+
+    def pending_records(self) -> list[dict]:
+        """The headlines whose pages decide (pending.jsonl)."""
+        return read_hits(self.pending)
+
+    def articles(self) -> dict[str, dict]:
+        """URL -> the latest article record of the folder."""
+        return {a["url"]: a for a in read_hits(self.articles_jsonl) if "url" in a}
+
+    def article_text(self, record: Mapping, *, limit: int | None = None) -> str:
+        """The saved text of an article record (at most ``limit`` characters); "" when there is
+        none. Only files this folder named (``articles/<hex>.txt``) are read."""
+        if not ARTICLE_TEXT.fullmatch(record.get("text") or ""):
+            return ""
+        try:
+            with (self.path / record["text"]).open(encoding="utf-8") as f:
+                return f.read() if limit is None else f.read(limit)
+        except OSError:
+            return ""
+
+    # ---------------------------------------------------------------- the article stage
+    def save_article(self, page: PageCopy) -> ArticleRecord:
+        """A captured page's copy under ``articles/`` (the bytes as fetched, and its text), named
+        by the hash of its canonical URL, never by URL text; its record names the files."""
+        rec = page.record
+        if page.html is None and page.text is None:
+            return rec
+        name = article_name(rec.url)
+        adir = self.path / "articles"
+        adir.mkdir(parents=True, exist_ok=True)
+        names = {}
+        if page.html is not None:
+            atomic_write(adir / f"{name}.html", page.html)
+            names["html"] = f"articles/{name}.html"
+        atomic_write(adir / f"{name}.txt", page.text or "")
+        names["text"] = f"articles/{name}.txt"
+        return replace(rec, **names)
+
+    def add_article(self, record: ArticleRecord) -> dict:
+        """Append an article record to articles.jsonl (one write a line); the record as written."""
+        line = record.as_dict()
+        with self._lock, self.articles_jsonl.open("ab", buffering=0) as f:     # one write(2) a line
+            f.write((json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
+        return line
+
+    def write_clusters(self, data: str) -> None:
+        atomic_write(self.path / "clusters.json", data)
+
+    def write_report(self, html: str) -> None:
+        atomic_write(self.path / "report.html", html)
 
     def close(self) -> None:
         with self._lock:
@@ -235,14 +314,15 @@ class IncidentFolder:
             w.writerow({k: ("; ".join(map(str, v)) if isinstance(v, list) else v) for k, v in r.items()})
         atomic_write(self.path / "hits.csv", buf.getvalue())
 
-    def write_run(self, record: dict, *, running: bool = False) -> None:
+    def write_run(self, run: RunRecord) -> None:
         """run.json: this run's record on top, earlier runs of the day under ``history``.
 
-        ``running``: the marker a run writes when it starts (``"running": true``, no end, no
-        exit code); its final record replaces it. A marker that a later run finds still there
+        A record that has not ended is the marker a run writes when it starts (``"running":
+        true``, no end, no exit code); its final record replaces it. A marker that a later run finds still there
         is a run that never finished (killed, or the machine went down): it goes to the
         history with ``"killed": true``, so an interrupted run is never invisible."""
         path = self.path / "run.json"
+        record, running = run.as_dict(), run.ended is None
         history = []
         if path.exists():
             try:

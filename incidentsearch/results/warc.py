@@ -1,4 +1,4 @@
-"""WARC provenance: every HTTP exchange of a run, and a replay from a recording.
+"""WARC provenance: every HTTP exchange of a run, recorded (the replay: ``net.replay``).
 
 A run appends to ``results/<day>/<incident>/raw.warc.gz`` (standard WARC/1.1 read by
 warcio, pywb and the other archive tools; one gzip member per record, so runs of the
@@ -13,8 +13,8 @@ same day append to the same file):
   Set-Cookie and the transfer/content encodings, the decoded body), or a ``metadata``
   record with the error when no answer came.
 
-``Replay`` serves a recording through the Fetcher interface, so parsing, matching and
-reporting rerun with no network.
+:class:`~incidentsearch.net.replay.Replay` serves a recording through the Fetcher interface,
+so parsing, matching and reporting rerun with no network.
 
 Crash safety: each record is compressed in memory and appended with one ``write`` and a
 flush, so a killed run leaves at most its last gzip member torn. ``Recorder`` checks the
@@ -23,7 +23,6 @@ last complete one), so the runs appended after it stay readable to the end.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
@@ -31,17 +30,14 @@ import os
 import threading
 import zlib
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from .. import __version__
-from ..text.charset import decode_body
 from ..records import Response
 
 log = logging.getLogger(__name__)
@@ -53,7 +49,7 @@ _DROP = {"set-cookie", "cookie", "authorization", "proxy-authorization", "conten
 
 
 _WIRE_SAFE = "".join(chr(c) for c in range(33, 127))     # printable ASCII stays, the rest is %-encoded
-_GZIP_MAGIC = b"\x1f\x8b\x08"
+GZIP_MAGIC = b"\x1f\x8b\x08"      # a gzip member starts so (deflate)
 _BLOCK = 1 << 20
 
 
@@ -97,19 +93,19 @@ def complete_length(path: Path) -> int:
     the last member torn (or bytes that are no member) at the end. Reads the file from the
     end back to the start of its last WARC record only."""
     size = path.stat().st_size
-    n = len(_GZIP_MAGIC)
+    n = len(GZIP_MAGIC)
     with path.open("rb") as fh:
         hi = size                                   # candidate member starts are < hi
         while hi > 0:
             lo = max(0, hi - _BLOCK)
             fh.seek(lo)
             block = fh.read(min(size, hi + n - 1) - lo)
-            at = block.rfind(_GZIP_MAGIC, 0, hi - lo + n - 1)
+            at = block.rfind(GZIP_MAGIC, 0, hi - lo + n - 1)
             while at >= 0:                          # last candidate first
                 end = _probe(fh, lo + at, size)
                 if end is not None:
                     return lo + at if end < 0 else end     # torn: cut it; whole: cut what follows
-                at = block.rfind(_GZIP_MAGIC, 0, at + n - 1)
+                at = block.rfind(GZIP_MAGIC, 0, at + n - 1)
             hi = lo
     return 0                                        # no complete record at all: all of it is torn
 
@@ -136,7 +132,7 @@ class Recorder:
             return 0
         if keep == 0:
             with self.path.open("rb") as fh:
-                ours = fh.read(len(_GZIP_MAGIC)) == _GZIP_MAGIC[:size]
+                ours = fh.read(len(GZIP_MAGIC)) == GZIP_MAGIC[:size]
             if not ours:                # not a gzip WARC at all: keep it aside, start a new file
                 aside = self.path.with_name(f"{self.path.name}.unreadable-{os.getpid()}")
                 os.replace(self.path, aside)
@@ -242,107 +238,3 @@ class Tee:
         for r in self.recorders:
             r.exchange(resp)
         return resp
-
-
-def post_key(url: str, body: bytes) -> str:
-    """Where Replay keeps the answer to a POST: the URL and a digest of the body."""
-    return f"POST {url} {hashlib.sha256(body).hexdigest()}"
-
-
-class ReplayError(Exception):
-    """A file given to replay that is not a readable WARC: ``str()`` is one line, ``path: why``."""
-
-
-class Replay:
-    """A recording served through the Fetcher interface: no network, ever."""
-
-    def __init__(self, paths: list[Path]):
-        self.responses: dict[str, Response] = {}
-        self.configs: dict[str, bytes] = {}
-        self.run: dict = {}                     # the last run recorded
-        self.incidents: set[str] = set()        # every incident the recordings were made for
-        self.stats = {"requests": 0, "cache_hits": 0, "robots_blocked": 0, "errors": 0, "replayed": 0}
-        self._posted: dict[str, bytes] = {}     # WARC-Record-ID of a POST request -> its body
-        for path in paths:
-            self._read_file(path)
-
-    def _read_file(self, path: Path) -> None:
-        from warcio.exceptions import ArchiveLoadFailed
-
-        try:
-            with path.open("rb") as fh:
-                head = fh.read(8)
-                if not (head.startswith(_GZIP_MAGIC) or head.startswith(b"WARC/")):
-                    raise ReplayError(f"{path}: not a WARC file (it starts with {head[:8]!r}, not 'WARC/' "
-                                      "or gzip); give a run's raw.warc.gz or samples/*.warc.gz")
-                fh.seek(0)
-                for rec in ArchiveIterator(fh):
-                    self._read(rec)
-        except ReplayError:
-            raise
-        except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as e:
-            raise ReplayError(f"{path}: cannot read as a WARC: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}") from e
-
-    def _read(self, rec) -> None:
-        uri = rec.rec_headers.get_header("WARC-Target-URI") or ""
-        if rec.rec_type == "request" and rec.http_headers is not None \
-                and rec.http_headers.protocol.upper() == "POST":
-            self._posted[rec.rec_headers.get_header("WARC-Record-ID")] = rec.content_stream().read()
-            return
-        key = uri
-        if rec.rec_headers.get_header("WARC-Concurrent-To") in self._posted:   # a POST's answer
-            key = post_key(uri, self._posted[rec.rec_headers.get_header("WARC-Concurrent-To")])
-        if rec.rec_type == "resource" and uri.startswith(CONFIG_URN):
-            self.configs[uri[len(CONFIG_URN):]] = rec.content_stream().read()
-        elif rec.rec_type == "resource" and uri == RUN_URN:
-            self.run = json.loads(rec.content_stream().read().decode("utf-8"))
-            self.incidents.update(self.run.get("incidents") or [])
-        elif rec.rec_type == "response" and rec.http_headers is not None:
-            body = rec.content_stream().read()
-            h = rec.http_headers
-            headers = {k: v for k, v in h.headers}
-            ctype = h.get_header("Content-Type")
-            text, enc = decode_body(body, ctype)
-            date = None
-            if h.get_header("Date"):
-                try:
-                    date = parsedate_to_datetime(h.get_header("Date"))
-                except (TypeError, ValueError):
-                    date = None
-            self.responses[key] = Response(
-                url=uri, final_url=h.get_header("X-Incidentsearch-Final-Url") or uri,
-                status=int(h.get_statuscode()), headers=headers, content=body, text=text, encoding=enc,
-                date=date, from_cache=True, error=None if int(h.get_statuscode()) < 400 else f"HTTP {h.get_statuscode()}")
-        elif rec.rec_type == "metadata":
-            fields = rec.content_stream().read().decode("utf-8", "replace")
-            err = fields.split("error:", 1)[-1].strip() or "failed"
-            self.responses.setdefault(key, Response(url=uri, error=err))
-
-    def get(self, url: str, **kw) -> Response:
-        return self._answer(url, url)
-
-    def post(self, url: str, data: bytes, **kw) -> Response:
-        """The recorded answer to this very body sent to ``url`` (a POST of another body is not in it)."""
-        from dataclasses import replace
-        got = self._answer(url, post_key(url, bytes(data)))
-        return replace(got, method="POST", request_body=bytes(data), request_type=kw.get("content_type"))
-
-    def _answer(self, url: str, key: str) -> Response:
-        self.stats["requests"] += 1
-        resp = self.responses.get(key)
-        if resp is None:
-            self.stats["errors"] += 1
-            return Response(url=url, error="not in the recording")
-        self.stats["replayed"] += 1
-        if resp.error:
-            self.stats["errors"] += 1
-        return resp
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()

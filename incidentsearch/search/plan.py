@@ -63,11 +63,19 @@ def periods(since: date, until: date, step: str | None) -> list[tuple[date, date
     return out
 
 
+def override_window(incidents: list[Incident], since: date | None, until: date | None) -> tuple[date, date] | None:
+    """The window ``--since``/``--until`` set over the chosen incidents (the side not given is
+    their earliest start or latest end); None when neither is given (each incident keeps its own)."""
+    if not (since or until):
+        return None
+    return since or min(i.since for i in incidents), until or max(i.until for i in incidents)
+
+
 def plan(outlets: OutletsFile, incidents: list[Incident], *, outlet_ids=None,
          since: date | None = None, until: date | None = None) -> list[Task]:
     """Every task of a run, in order. ``since``/``until`` override the incidents' windows."""
     tasks = []
-    chosen = [o for o in outlets.outlets if (o.id in outlet_ids if outlet_ids else o.enabled)]
+    chosen = outlets.chosen(outlet_ids)
     all_since = since or min(i.since for i in incidents)
     all_until = until or max(i.until for i in incidents)
     for o in chosen:
