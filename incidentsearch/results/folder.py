@@ -11,7 +11,8 @@ in it (the WARC recording excepted: ``results.warc``), and nothing else does.
   a run, joined with the later stages' fields; ``clusters.json``: the syndication clusters.
 - ``run.json``: the latest run's record, with the earlier runs of the day kept
   under ``history``; written temp-then-rename.
-- ``report.html``: the dossier (``results.dossier`` renders it; written here).
+- ``report.html``: the dossier (``results.dossier`` renders it and writes it with
+  :func:`atomic_write`).
 
 Crash safety (a run may be killed at any instruction, SIGKILL included): JSON Lines
 files are only appended, one ``write`` per line, and every other file is
@@ -291,9 +292,6 @@ class IncidentFolder:
 
     def write_clusters(self, data: str) -> None:
         atomic_write(self.path / "clusters.json", data)
-
-    def write_report(self, html: str) -> None:
-        atomic_write(self.path / "report.html", html)
 
     def close(self) -> None:
         with self._lock:
