@@ -63,12 +63,15 @@ def periods(since: date, until: date, step: str | None) -> list[tuple[date, date
     return out
 
 
+def span(incidents: list[Incident], since: date | None = None, until: date | None = None) -> tuple[date, date]:
+    """The days the incidents' windows cover together (``since``/``until`` replace either end)."""
+    return since or min(i.since for i in incidents), until or max(i.until for i in incidents)
+
+
 def override_window(incidents: list[Incident], since: date | None, until: date | None) -> tuple[date, date] | None:
     """The window ``--since``/``--until`` set over the chosen incidents (the side not given is
     their earliest start or latest end); None when neither is given (each incident keeps its own)."""
-    if not (since or until):
-        return None
-    return since or min(i.since for i in incidents), until or max(i.until for i in incidents)
+    return span(incidents, since, until) if (since or until) else None
 
 
 def plan(outlets: OutletsFile, incidents: list[Incident], *, outlet_ids=None,
@@ -76,8 +79,7 @@ def plan(outlets: OutletsFile, incidents: list[Incident], *, outlet_ids=None,
     """Every task of a run, in order. ``since``/``until`` override the incidents' windows."""
     tasks = []
     chosen = outlets.chosen(outlet_ids)
-    all_since = since or min(i.since for i in incidents)
-    all_until = until or max(i.until for i in incidents)
+    all_since, all_until = span(incidents, since, until)
     for o in chosen:
         for idx, spec in enumerate(o.sources):
             langs = spec.lang or o.lang
