@@ -1,14 +1,17 @@
 """The source kinds of outlets.yaml (``kind:`` rss, sitemap, html_search, json_search,
-google_news, gdelt, wayback, telegram), one pydantic model each, and :data:`Source`, their
-union discriminated on ``kind``. Re-exported by :mod:`incidentsearch.config`."""
+google_news, gdelt, wayback, telegram), one pydantic model each, :data:`Source`, their
+union discriminated on ``kind``, and :data:`KINDS`, the kinds' names derived from it (the
+one list of kinds: ``incidentsearch.sources.registry`` finds each kind's module by it).
+Also the selector syntax of ``html_search`` fields (:func:`split_selector`), which
+validation checks and the parser reads. Re-exported by :mod:`incidentsearch.config`."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Union, get_args
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import Strict, _check_tz, template_fields
+from .base import Strict, check_tz, template_fields
 
 
 class _Source(Strict):
@@ -28,7 +31,7 @@ class _Source(Strict):
         template_fields(v)
         return v
 
-    _tz = field_validator("tz")(classmethod(lambda cls, v: _check_tz(v)))
+    _tz = field_validator("tz")(classmethod(lambda cls, v: check_tz(v)))
 
     @property
     def placeholders(self) -> set[str]:
@@ -44,11 +47,25 @@ class SitemapSource(_Source):
     max_children: int | None = Field(None, ge=1, description="Overrides defaults.max_children.")
 
 
+_ATTR = re.compile(r"^(.*?)@([A-Za-z_:][\w:.-]*)$", re.S)
+
+
+def split_selector(sel: str) -> tuple[str, str | None]:
+    """An ``html_search`` field selector: ``"time@datetime"`` -> ``("time", "datetime")``
+    (read the attribute), ``"h3 a"`` -> ``("h3 a", None)`` (read the text), ``"@data-time"``
+    -> ``("", "data-time")`` (the item's own attribute). An '@' inside an attribute selector
+    (``a[href*="@"]``) is left alone."""
+    sel = sel.strip()
+    m = _ATTR.match(sel)
+    if m and m.group(1).count("[") == m.group(1).count("]"):
+        return m.group(1).strip(), m.group(2)
+    return sel, None
+
+
 def _check_css(sel: str, where: str) -> None:
     """A selector that soupsieve cannot compile fails validation, not the run."""
     import soupsieve
 
-    from ..sources.html_search import split_selector
     css, _ = split_selector(sel)
     if css.strip():
         try:
@@ -96,10 +113,11 @@ class JsonSearchSource(_Source):
         return v
 
 
-class _Aggregator(_Source):
+class Aggregator(_Source):
     """A search service of its own (Google News, GDELT, Wayback). Its module builds the
     request from the query and window; ``url`` only replaces the public endpoint
-    (a mirror, a proxy, a local test server) and takes no placeholders."""
+    (a mirror, a proxy, a local test server) and takes no placeholders. ``cap``, when
+    given, replaces the service's own result cap (the kind's ``CAP``)."""
 
     cap: int | None = Field(None, ge=1, description=(
         "Results one request can return at most; a full answer splits the date window in halves "
@@ -117,7 +135,7 @@ class _Aggregator(_Source):
         return {"query", "since", "until"}
 
 
-class GoogleNewsSource(_Aggregator):
+class GoogleNewsSource(Aggregator):
     kind: Literal["google_news"] = Field(description="Google News RSS search (a few days to years back).")
     url: str = Field("https://news.google.com/rss/search", description="Endpoint of the RSS search.")
     edition: Literal["ru", "en", "uk"] | None = Field(
@@ -127,7 +145,7 @@ class GoogleNewsSource(_Aggregator):
                              description="Restrict to one site (site: operator), e.g. mirror.co.uk.")
 
 
-class GdeltSource(_Aggregator):
+class GdeltSource(Aggregator):
     kind: Literal["gdelt"] = Field(description="GDELT DOC 2.0 API, mode=artlist (English queries, "
                                                "non-English coverage searched through translation).")
     url: str = Field("https://api.gdeltproject.org/api/v2/doc/doc", description="Endpoint of the DOC API.")
@@ -139,7 +157,7 @@ class GdeltSource(_Aggregator):
     domain: str | None = Field(None, pattern=r"^[a-z0-9.-]+$", description="domainis: operator, e.g. tass.ru.")
 
 
-class WaybackSource(_Aggregator):
+class WaybackSource(Aggregator):
     kind: Literal["wayback"] = Field(description="Wayback Machine CDX index of an outlet's archived URLs "
                                                  "in the window; snapshots read through /web/<ts>id_/<url>.")
     url: str = Field("https://web.archive.org", description="Base of the Wayback Machine.")
@@ -194,6 +212,15 @@ class TelegramSource(_Source):
         return {"query"}
 
 
-Source = Annotated[Union[RssSource, SitemapSource, HtmlSearchSource, JsonSearchSource,
-                         GoogleNewsSource, GdeltSource, WaybackSource, TelegramSource],
-                   Field(discriminator="kind")]
+SOURCE_MODELS = (RssSource, SitemapSource, HtmlSearchSource, JsonSearchSource,
+                 GoogleNewsSource, GdeltSource, WaybackSource, TelegramSource)
+Source = Annotated[Union[SOURCE_MODELS], Field(discriminator="kind")]
+
+
+def kind_name(model: type[_Source]) -> str:
+    """The ``kind:`` a source model accepts (its ``Literal``)."""
+    (name,) = get_args(model.model_fields["kind"].annotation)
+    return name
+
+
+KINDS: tuple[str, ...] = tuple(kind_name(m) for m in SOURCE_MODELS)

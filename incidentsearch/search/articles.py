@@ -19,8 +19,8 @@ from datetime import date, datetime, timezone
 from urllib.parse import urlsplit
 
 from ..text import dates
-from ..sources import google_news_links
-from ..sources.google_news import join_query
+from ..config import WaybackSource
+from ..sources import ParseError, google_news_links, wayback as wayback_source
 
 from ..text.extract import LEAD_CHARS, Article, _collapse, _lead, dateline, extract, strip_site_suffix  # noqa: F401 (re-exported)
 
@@ -88,31 +88,26 @@ def _page_redirect(resp) -> str | None:
     return target if target and target != (resp.final_url or resp.url) else None
 
 
-def _wayback(fetcher, url: str, window, wayback: str):
-    """(snapshot URL, Response) of the newest 200 capture <= window end (else the first after), or (None, reason)."""
-    from ..sources import ParseError
-    from ..sources.wayback import cdx_rows
-    base = wayback.rstrip("/")
-    until = window[1].strftime("%Y%m%d")
-    common = [("url", url), ("output", "json"), ("fl", "timestamp,original,statuscode"),
-              ("filter", "statuscode:200")]
+def _wayback(fetcher, url: str, window, wayback: WaybackSource | str | None):
+    """(snapshot URL, Response) of the newest 200 capture <= window end (else the first after), or
+    (None, reason); asked of the Wayback source's service at its interval (``sources.wayback.endpoint``)."""
+    base, rate_limit_s = wayback_source.endpoint(wayback)
     reason = "no Wayback copy"
-    for extra in ([("to", until + "235959"), ("limit", "-1")], [("from", until), ("limit", "1")]):
-        resp = fetcher.get(join_query(base + "/cdx/search/cdx", common + extra))
+    for after in (False, True):
+        resp = fetcher.get(wayback_source.page_captures_url(base, url, window[1], after=after),
+                           rate_limit_s=rate_limit_s)
         if not resp.ok:
             reason = f"Wayback CDX: {resp.error or resp.status}"
             continue
         try:
-            rows, _ = cdx_rows(resp.text or "", ("timestamp", "original", "statuscode"))
+            ts = wayback_source.page_capture(resp.text or "", after=after)
         except ParseError as e:
             reason = f"Wayback CDX: {e}"
             continue
-        rows = [r for r in rows if re.fullmatch(r"\d{14}", r.get("timestamp", ""))]
-        if not rows:
+        if ts is None:
             continue
-        ts = max(r["timestamp"] for r in rows) if extra[0][0] == "to" else min(r["timestamp"] for r in rows)
-        snap = f"{base}/web/{ts}id_/{url}"
-        page = fetcher.get(snap)
+        snap = wayback_source.snapshot_url(base, ts, url)
+        page = fetcher.get(snap, rate_limit_s=rate_limit_s)
         if page.ok:
             return page.final_url or snap, page
         reason = f"Wayback snapshot: {page.error or page.status}"
@@ -133,9 +128,13 @@ def _from_listing(hit: dict, out: dict, folder: pathlib.Path) -> dict:
 
 
 def capture(hit: dict, fetcher, folder: pathlib.Path, *, window: tuple[date, date], tz: str | None = None,
-            wayback: str = "https://web.archive.org") -> dict:
+            wayback: WaybackSource | str | None = None) -> dict:
     """Fetch, save and extract one hit's page; a JSON-able record. Never raises for network,
-    HTTP or extraction trouble (``error`` says what went wrong). ``status`` is the outlet's."""
+    HTTP or extraction trouble (``error`` says what went wrong). ``status`` is the outlet's.
+    ``wayback``: the Wayback source whose service (``url``: web.archive.org or a mirror) and interval
+    (``rate_limit_s``) a refused page's copy is asked of (``sources.wayback.for_articles`` picks
+    the configured one); None: the built-in one (web.archive.org, 4 s); a str (as before): a
+    mirror's base URL at the fetcher's own interval."""
     url = str(hit.get("url") or "")
     out = {"url": url, "final_url": None, "status": None, "source": None, "snapshot": None, "html": None,
            "text": None, "title": None, "published": None, "date_method": None, "author": None,

@@ -81,23 +81,26 @@ def verdict(resp, parsed_or_error) -> tuple[str, int, str]:
 
 def probe(task, fetcher) -> Health:
     """One source's probe: its request (never from the cache), parsed, and the verdict."""
-    module = sources.module(task.spec.kind)
-    probe_url = getattr(module, "probe_url", None)
-    url = probe_url(task.spec) if probe_url else task.url(1)
+    kind = sources.kind(task.spec.kind)
+    url = _probe_url(task)
     resp = fetcher.get(url, rate_limit_s=task.spec.rate_limit_s, expire_after=0)
     parsed = None
     if resp.ok:
         try:
-            parsed = module.parse(task.spec, resp)
+            parsed = kind.parse(task.spec, resp)
         except sources.ParseError as e:
             parsed = e
     v, n, detail = verdict(resp, parsed)
     return Health(task.outlet.id, task.index, task.spec.kind, url, resp.status, n, v, detail)
 
 
+def _probe_url(task) -> str:
+    """What the probe asks: the kind's own probe (a Telegram channel's page), else the run's first request."""
+    return sources.kind(task.spec.kind).probe_url(task.spec) or task.url(1)
+
+
 def _host(task) -> str:
-    probe_url = getattr(sources.module(task.spec.kind), "probe_url", None)
-    return urlsplit(probe_url(task.spec) if probe_url else task.url(1)).netloc.lower()
+    return urlsplit(_probe_url(task)).netloc.lower()
 
 
 def check(outlets: OutletsFile, incidents: list[Incident], fetcher, *, outlet_ids=None,

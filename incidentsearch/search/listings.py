@@ -244,7 +244,7 @@ class Run:
                 return
             if parsed.next_url:
                 dated = [d for d in days if d is not None]
-                if dated and max(dated) < task.accept[0] and getattr(sources.module(spec.kind), "NEWEST_FIRST", False):
+                if dated and max(dated) < task.accept[0] and sources.kind(spec.kind).newest_first:
                     return      # paged back past the window's start: older pages hold nothing of ours
                 url = parsed.next_url
             elif task.paginated():
@@ -363,10 +363,7 @@ class Run:
                 continue   # not modified since the window opened: nothing of ours inside
             dated.append((dates.day_of(d) if d else date.min, link))
         dated.sort(key=lambda x: x[0], reverse=True)
-        if hasattr(task.spec, "max_snapshots"):
-            limit = task.spec.max_snapshots
-        else:
-            limit = getattr(task.spec, "max_children", None) or self.defaults.max_children
+        limit = sources.kind(task.spec.kind).follow_limit(task.spec, self.defaults)
         if len(dated) > limit:
             st.capped = True
         for _, link in dated[:limit]:

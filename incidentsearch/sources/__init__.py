@@ -1,21 +1,20 @@
 """Source kinds: how to ask an outlet (URL templates) and how to read its answer.
 
-Each kind is a module with ``parse(spec, response) -> Parsed``; parse never does
-I/O and raises only ParseError. Requests are built by ``build_url``: the
-source's URL template expanded (``expand``), or, for aggregators (Google News,
-GDELT, Wayback) and Telegram channels, the module's own ``build_url`` from the
-query and window.
-An aggregator module also names ``CAP``, the most results one request returns.
+Each kind (``kind:`` in outlets.yaml) is a module of this package that declares its config
+model, request building, parse (pure, never I/O; raises only ParseError), result cap, health
+probe and flags; :mod:`.registry` gathers them (``kind(name)``, a :class:`~.registry.Kind`).
+Requests of a source whose ``url`` is a template are the template expanded (``expand``,
+``template_url``); aggregators (Google News, GDELT, Wayback) and Telegram channels build
+theirs from the query and window.
 """
 from __future__ import annotations
 
 import calendar
-import importlib
 from datetime import date
 from types import ModuleType
 from urllib.parse import quote_plus
 
-KINDS = ("rss", "sitemap", "html_search", "json_search", "google_news", "gdelt", "wayback", "telegram")
+from .registry import KINDS, Kind, kind
 
 
 class ParseError(Exception):
@@ -23,10 +22,9 @@ class ParseError(Exception):
     was expected, malformed XML/JSON, ...). The message is one line for run.json."""
 
 
-def module(kind: str) -> ModuleType:
-    if kind not in KINDS:
-        raise KeyError(kind)
-    return importlib.import_module(f"{__name__}.{kind}")
+def module(name: str) -> ModuleType:
+    """The module of kind ``name`` (KeyError for an unknown one)."""
+    return kind(name).module
 
 
 class _DateArg:
@@ -62,15 +60,20 @@ def expand(template: str, *, query: str | None = None, since: date | None = None
     return template.format(**values)
 
 
-def build_url(spec, *, query: str | None, since: date, until: date, page: int = 1) -> str:
-    """The URL of one request of a source: page ``page`` (from 1) of ``query`` in the window."""
-    mod = module(spec.kind)
-    if hasattr(mod, "build_url"):
-        return mod.build_url(spec, query=query, since=since, until=until, page=page)
+def template_url(spec, *, query: str | None, since: date, until: date, page: int = 1) -> str:
+    """The request of a source whose ``url`` is a URL template: the template filled in."""
     return expand(spec.url, query=query, since=since, until=until, page=page,
                   page_start=spec.page_start, page_size=spec.page_size)
 
 
+def build_url(spec, *, query: str | None, since: date, until: date, page: int = 1) -> str:
+    """The URL of one request of a source: page ``page`` (from 1) of ``query`` in the window."""
+    return kind(spec.kind).build_url(spec, query=query, since=since, until=until, page=page)
+
+
 def cap_of(spec) -> int | None:
     """Results one request can return at most (None: no known cap)."""
-    return getattr(spec, "cap", None) or getattr(module(spec.kind), "CAP", None)
+    return kind(spec.kind).cap(spec)
+
+
+__all__ = ["KINDS", "Kind", "ParseError", "build_url", "cap_of", "expand", "kind", "module", "template_url"]

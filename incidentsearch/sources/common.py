@@ -1,4 +1,4 @@
-"""Helpers shared by the source parsers: text clean-up, URLs, bodies.
+"""Helpers shared by the source kinds: text clean-up, URLs (and query strings), bodies.
 
 Everything here is pure (no I/O) and never raises anything but ParseError.
 """
@@ -8,7 +8,7 @@ import html
 import re
 import warnings
 import zlib
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit
 
 from . import ParseError
 
@@ -81,6 +81,13 @@ def base_url(response) -> str:
 _PLAIN_ABS = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d{1,5})?(?:[/?#][^\s\\]*)?$")
 
 
+def join_query(endpoint: str, params) -> str:
+    """``endpoint`` + ``?`` (``&`` when it has a query already) + the encoded ``params`` (pairs;
+    spaces as %20, ':' ',' '/' kept)."""
+    qs = urlencode(params, quote_via=quote, safe=":,/")
+    return endpoint + ("&" if "?" in endpoint else "?") + qs
+
+
 def absolute(url: str | None, base: str | None) -> str | None:
     """An absolute http(s) URL, or None (javascript:, mailto:, empty, unparsable)."""
     url = collapse(url)
@@ -98,9 +105,9 @@ def absolute(url: str | None, base: str | None) -> str | None:
         parts = urlsplit(out)
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.netloc:   # urlsplit lower-cases the scheme
         return None
-    return out
+    return parts.scheme + out[len(parts.scheme):]  # "Https://x" -> "https://x"
 
 
 def maybe_gunzip(data: bytes, limit: int = MAX_DECOMPRESSED) -> bytes:

@@ -28,12 +28,19 @@ import json
 import re
 from datetime import date
 
+from ..config.sources import GdeltSource
 from ..records import Candidate, Parsed, Response
 from . import ParseError
-from .common import absolute, body_bytes, clean_title, collapse, maybe_gunzip
-from .google_news import join_query
+from .common import absolute, body_bytes, clean_title, collapse, join_query, maybe_gunzip
 
-CAP: int | None = 250
+# ------------------------------------------------------------------ the kind (see sources/registry.py)
+CONFIG = GdeltSource
+CAP: int | None = 250                # a full answer splits the window (spec.cap replaces it)
+probe_url = None                     # check asks the first query, as a run does
+NEWEST_FIRST = False                 # one page per window, no cursor
+follow_limit = None                  # an artlist names no links to follow
+# build_url and parse: below
+
 MAX_RECORDS = 250                                  # GDELT refuses to return more per request
 
 LANGS = {"russian": "ru", "english": "en", "ukrainian": "uk"}
@@ -42,14 +49,13 @@ LANGS = {"russian": "ru", "english": "en", "ukrainian": "uk"}
 def build_url(spec, *, query: str | None, since: date, until: date, page: int = 1) -> str:
     """The artlist URL; ``page`` is ignored (GDELT has no paging: the window is split instead)."""
     terms = [collapse(query)] if collapse(query) else []
-    for op, value in (("sourcelang", getattr(spec, "sourcelang", None)),
-                      ("sourcecountry", getattr(spec, "sourcecountry", None)),
-                      ("domainis", getattr(spec, "domain", None))):
+    for op, value in (("sourcelang", spec.sourcelang), ("sourcecountry", spec.sourcecountry),
+                      ("domainis", spec.domain)):
         if value:
             terms.append(f"{op}:{value}")
     if not terms:
         raise ValueError("gdelt: a query or an operator (sourcelang, sourcecountry, domain) is needed")
-    cap = min(getattr(spec, "cap", None) or CAP, MAX_RECORDS)
+    cap = min(spec.cap or CAP, MAX_RECORDS)
     params = [
         ("query", " ".join(terms)),
         ("mode", "artlist"),

@@ -3,8 +3,8 @@
 Request: ``q=<query> after:YYYY-MM-DD before:YYYY-MM-DD[ site:<spec.site>]`` plus the
 edition (``hl``, ``gl``, ``ceid``). ``before:`` is exclusive in Google's syntax, so it
 names the day after ``until``. The edition is ``spec.edition``, else the query's
-language guessed from its script (Cyrillic with і/ї/є/ґ -> uk, other Cyrillic -> ru,
-anything else -> en): ``build_url`` has no language argument.
+language guessed from its script (``text.words.script_lang``: Cyrillic with і/ї/є/ґ -> uk,
+other Cyrillic -> ru, anything else -> en): ``build_url`` has no language argument.
 
 Answer: an RSS 2.0 feed read by the rss parser. Google writes each title as
 "Headline - Publisher"; the suffix is cut on the LAST " - " only when it equals the
@@ -17,17 +17,25 @@ an item is never dropped because of it. The description only repeats headlines
 from __future__ import annotations
 
 import io
-import re
 import warnings
 from dataclasses import replace
 from datetime import date, timedelta
-from urllib.parse import quote, urlencode
 
+from ..config.sources import GoogleNewsSource
 from ..records import Candidate, Parsed, Response
+from ..text.words import script_lang
 from . import ParseError, rss
-from .common import base_url, collapse, maybe_gunzip, xml_bytes
+from .common import base_url, collapse, join_query, maybe_gunzip, xml_bytes
 
-CAP: int | None = 100
+# ------------------------------------------------------------------ the kind (see sources/registry.py)
+CONFIG = GoogleNewsSource
+CAP: int | None = 100                # a full answer splits the window (spec.cap replaces it)
+probe_url = None                     # check asks the first query, as a run does
+NEWEST_FIRST = False                 # one page per window, no cursor
+follow_limit = None                  # a search feed names no links to follow
+# build_url and parse: below
+
+query_lang = script_lang             # a query's language from its script (the one test, in text.words)
 
 EDITIONS = {
     "ru": {"hl": "ru", "gl": "RU", "ceid": "RU:ru"},
@@ -35,34 +43,15 @@ EDITIONS = {
     "uk": {"hl": "uk", "gl": "UA", "ceid": "UA:uk"},
 }
 
-_UK_ONLY = re.compile(r"[іїєґІЇЄҐ]")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-
-
-def query_lang(query: str | None) -> str:
-    """Language of a query from its script: uk, ru or en."""
-    q = query or ""
-    if _UK_ONLY.search(q):
-        return "uk"
-    if _CYRILLIC.search(q):
-        return "ru"
-    return "en"
-
-
-def join_query(endpoint: str, params) -> str:
-    """``endpoint`` + ``?``/``&`` + the encoded parameters (spaces as %20, ':' and ',' kept)."""
-    qs = urlencode(params, quote_via=quote, safe=":,/")
-    return endpoint + ("&" if "?" in endpoint else "?") + qs
-
 
 def build_url(spec, *, query: str | None, since: date, until: date, page: int = 1) -> str:
     """The search URL; ``page`` is ignored (one page of at most ~100 items)."""
     parts = [collapse(query)] if collapse(query) else []
     parts.append(f"after:{since.isoformat()}")
     parts.append(f"before:{(until + timedelta(days=1)).isoformat()}")
-    if getattr(spec, "site", None):
+    if spec.site:
         parts.append(f"site:{spec.site}")
-    edition = EDITIONS[getattr(spec, "edition", None) or query_lang(query)]
+    edition = EDITIONS[spec.edition or script_lang(query)]
     return join_query(spec.url, [("q", " ".join(parts)), *edition.items()])
 
 
@@ -90,7 +79,7 @@ def parse(spec, response: Response) -> Parsed:
     out = []
     for e in entries[0]:
         try:
-            c = rss._entry(e, base, feed_lang)
+            c = rss.entry_candidate(e, base, feed_lang)
         except Exception:                          # one odd entry never costs the feed
             c = None
         if c is None:

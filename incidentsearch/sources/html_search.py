@@ -16,21 +16,18 @@ import re
 import threading
 import warnings
 
+from ..config.sources import HtmlSearchSource, split_selector
 from ..records import Candidate, Parsed, Response
-from . import ParseError
+from . import ParseError, template_url
 from .common import absolute, base_url, collapse, describe, looks_like_html, summary_text
 
-_ATTR = re.compile(r"^(.*?)@([A-Za-z_:][\w:.-]*)$", re.S)
-
-
-def split_selector(sel: str) -> tuple[str, str | None]:
-    """``"time@datetime"`` -> ``("time", "datetime")``; ``"h3 a"`` -> ``("h3 a", None)``.
-    An '@' inside an attribute selector (``a[href*="@"]``) is left alone."""
-    sel = sel.strip()
-    m = _ATTR.match(sel)
-    if m and m.group(1).count("[") == m.group(1).count("]"):
-        return m.group(1).strip(), m.group(2)
-    return sel, None
+# ------------------------------------------------------------------ the kind (see sources/registry.py)
+CONFIG = HtmlSearchSource
+build_url = template_url             # spec.url is a URL template ({query}, {page}, ...)
+CAP: int | None = None               # pages are followed instead ({page}/{offset}, max_pages)
+probe_url = None                     # check asks the first query, as a run does
+NEWEST_FIRST = False
+follow_limit = None                  # a results page names no links to follow
 
 
 def parse(spec, response: Response) -> Parsed:

@@ -13,9 +13,18 @@ from __future__ import annotations
 
 import json
 
+from ..config.sources import JsonSearchSource
 from ..records import Candidate, Parsed, Response
-from . import ParseError
+from . import ParseError, template_url
 from .common import absolute, base_url, clean_title, collapse, looks_like_html, summary_text
+
+# ------------------------------------------------------------------ the kind (see sources/registry.py)
+CONFIG = JsonSearchSource
+build_url = template_url             # spec.url is a URL template ({query}, {page}, {offset}, ...)
+CAP: int | None = None               # pages are followed instead ({page}/{offset}, max_pages)
+probe_url = None                     # check asks the first query, as a run does
+NEWEST_FIRST = False
+follow_limit = None                  # a results document names no links to follow
 
 _MISSING = object()
 
@@ -79,7 +88,7 @@ def parse(spec, response: Response) -> Parsed:
         items = []                                  # "documents": null on no hits
     else:
         raise ParseError(f"items path {path!r} is a {type(found).__name__}, not a list or mapping")
-    base = getattr(spec, "base_url", None) or base_url(response)
+    base = spec.base_url or base_url(response)
     fields = dict(spec.fields)
     out = []
     for it in items:

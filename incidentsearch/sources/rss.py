@@ -24,9 +24,18 @@ import json
 import re
 import warnings
 
+from ..config.sources import RssSource
 from ..records import Candidate, Parsed, Response
-from . import ParseError
+from . import ParseError, template_url
 from .common import absolute, base_url, clean_title, collapse, describe, maybe_gunzip, summary_text, xml_bytes
+
+# ------------------------------------------------------------------ the kind (see sources/registry.py)
+CONFIG = RssSource
+build_url = template_url             # spec.url is a URL template (usually a plain feed URL)
+CAP: int | None = None               # a feed is read whole
+probe_url = None                     # check reads the feed as a run does
+NEWEST_FIRST = False
+follow_limit = None                  # a feed names no links to follow
 
 # bozo exceptions that do not mean "broken": the feed was read fine
 _BENIGN_BOZO = ("CharacterEncodingOverride", "CharacterEncodingUnknown", "NonXMLContentType")
@@ -116,13 +125,15 @@ def _xml_feed(data: bytes, base: str) -> Parsed:
     feed_lang = collapse(feed.get("language")) or None
     out = []
     for e in entries:
-        c = _entry(e, base, feed_lang)
+        c = entry_candidate(e, base, feed_lang)
         if c is not None:
             out.append(c)
     return Parsed(candidates=tuple(out))
 
 
-def _entry(e, base: str, feed_lang: str | None) -> Candidate | None:
+def entry_candidate(e, base: str, feed_lang: str | None) -> Candidate | None:
+    """One feedparser entry as a Candidate (None without a title or a link); ``base`` resolves
+    relative links, ``feed_lang`` is the language of entries that name none."""
     detail = e.get("title_detail") or {}
     title = clean_title(e.get("title"), is_html="html" in (detail.get("type") or ""))
     url = absolute(e.get("link"), base)

@@ -18,9 +18,23 @@ import re
 
 from lxml import etree
 
+from ..config.sources import SitemapSource
 from ..records import Candidate, Link, Parsed, Response
-from . import ParseError
+from . import ParseError, template_url
 from .common import absolute, base_url, clean_title, collapse, describe, looks_like_html, maybe_gunzip, slug_title, xml_bytes
+
+# ------------------------------------------------------------------ the kind (see sources/registry.py)
+CONFIG = SitemapSource
+build_url = template_url             # spec.url is a URL template ({since:%Y-%m} for a sitemap per month)
+CAP: int | None = None               # a sitemap is read whole
+probe_url = None                     # check reads the sitemap as a run does
+NEWEST_FIRST = False
+
+
+def follow_limit(spec, defaults) -> int:
+    """Child sitemaps of an index read at most: the source's max_children, else the defaults'."""
+    return spec.max_children or defaults.max_children
+
 
 _FEED_ROOTS = ("rss", "RDF", "feed")
 _BOMB = re.compile(r"amplification|entity reference loop", re.I)

@@ -40,12 +40,19 @@ import warnings
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ..config.sources import TelegramSource
 from ..records import Candidate, Parsed, Response
 from . import ParseError
 from .common import body_bytes, body_text, collapse, describe, looks_like_html, summary_text
 
+# ------------------------------------------------------------------ the kind (see sources/registry.py)
+CONFIG = TelegramSource
+CAP: int | None = None               # older pages are followed by ``before`` instead
+NEWEST_FIRST = True                  # each "before" page is older: the pipeline stops once past the window
+follow_limit = None                  # a channel page names no links to follow
+# build_url, probe_url (the channel's own page) and parse: below
+
 TITLE_CHARS = 200
-NEWEST_FIRST = True        # each "before" page is older: the pipeline stops once past the window
 NO_PREVIEW = "no public preview: the channel is private, renamed or gone"
 _SENTENCE_END = re.compile(r"[.!?…](?=[\s\"»”)]|$)")
 _POST = re.compile(r"^([A-Za-z0-9_]{1,64})/(\d{1,12})$")

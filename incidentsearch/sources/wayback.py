@@ -17,6 +17,11 @@ collapse=urlkey, showResumeKey). The CDX server pages by resume key: ``page`` > 
   <title> (else og:title, else <h1>), url = the original, date_raw = article:published_time /
   datePublished if any, ``extra={"snapshot", "timestamp"}``; no title, no candidate.
 - a refusal ("...AccessControlException: Blocked Site Error"): ParseError("Wayback refused: ...").
+
+The article stage's copy of one page (``search.articles``) is asked of the same service, through
+the same source: ``page_captures_url`` (the newest 200 capture up to the window's end, else the
+first after), ``page_capture`` (its timestamp) and ``snapshot_url``, at the source's ``url`` and
+``rate_limit_s`` (``endpoint``; ``for_articles`` picks the configured source).
 """
 from __future__ import annotations
 
@@ -26,12 +31,24 @@ import warnings
 from datetime import date
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
+from ..config import OutletsFile
+from ..config.sources import WaybackSource
 from ..records import Candidate, Link, Parsed, Response
 from . import ParseError
-from .common import absolute, body_bytes, body_text, collapse, describe, html_to_text, looks_like_html, maybe_gunzip, slug_title
-from .google_news import join_query
+from .common import absolute, body_bytes, body_text, collapse, describe, html_to_text, join_query, looks_like_html, maybe_gunzip, slug_title
 
-CAP: int | None = None
+# ------------------------------------------------------------------ the kind (see sources/registry.py)
+CONFIG = WaybackSource
+CAP: int | None = None               # the CDX server pages by resume key instead
+probe_url = None                     # check asks the first CDX page, as a run does
+NEWEST_FIRST = False                 # resume keys page forward through the index
+# build_url and parse: below
+
+
+def follow_limit(spec, defaults) -> int:
+    """Archived snapshots read per answer at most (for URLs whose slug gives no title)."""
+    return spec.max_snapshots
+
 
 FIELDS = ("timestamp", "original", "statuscode", "mimetype", "digest")      # fl= asked for
 PLAIN_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
@@ -47,8 +64,15 @@ _REFUSAL = re.compile(r"(?:Exception|Error)\b")
 _NOT_WEB = re.compile(r"^https?://(?:mailto|data|javascript|tel|about|file):", re.I)
 
 
-def snapshot_url(spec, ts: str, original: str) -> str:
-    return f"{spec.url.rstrip('/')}/web/{ts}id_/{original}"
+def cdx_url(base: str, params) -> str:
+    """A request to the CDX server of ``base`` (the Wayback Machine, or the mirror a source's
+    ``url`` names) with ``params`` (pairs)."""
+    return join_query(base.rstrip("/") + "/cdx/search/cdx", params)
+
+
+def snapshot_url(base: str, ts: str, original: str) -> str:
+    """The raw archived page (``id_``: as captured, no Wayback banner) of ``original`` at ``ts``."""
+    return f"{base.rstrip('/')}/web/{ts}id_/{original}"
 
 
 def build_url(spec, *, query: str | None, since: date, until: date, page: int = 1) -> str:
@@ -60,7 +84,7 @@ def build_url(spec, *, query: str | None, since: date, until: date, page: int = 
         ("filter", "statuscode:200"), ("filter", "mimetype:text/html"),
         ("collapse", "urlkey"), ("limit", str(spec.limit)), ("showResumeKey", "true"),
     ]
-    return join_query(spec.url.rstrip("/") + "/cdx/search/cdx", params)
+    return cdx_url(spec.url, params)
 
 
 def with_resume_key(url: str, key: str) -> str:
@@ -215,13 +239,64 @@ def _row(spec, row: dict, seen: set) -> Candidate | Link | None:
     if k in seen:
         return None
     seen.add(k)
-    snap = snapshot_url(spec, ts, url)
+    snap = snapshot_url(spec.url, ts, url)
     title = wordy_slug(url)
     if title:
         # the capture time is only an upper bound of publication: kept in extra, not as the date
         return Candidate(title=title, url=url, date_raw=None,
                          extra={"title_from": "slug", "snapshot": snap, "timestamp": ts})
     return Link(url=snap, date_raw=ts)
+
+
+# ------------------------------------------------------------------ one page's copy (article stage)
+
+PAGE_FIELDS = ("timestamp", "original", "statuscode")
+_TS14 = re.compile(r"\d{14}")
+
+
+def endpoint(source: WaybackSource | str | None) -> tuple[str, float | None]:
+    """(base URL, seconds between two requests) of the article stage's Wayback lookups: a
+    configured source's ``url`` and ``rate_limit_s``; None: the built-in source's (the
+    WaybackSource defaults: web.archive.org, 4 s); a bare base URL (str, what callers passed
+    before there was a source): that mirror at the fetcher's own interval."""
+    if source is None:
+        fields = WaybackSource.model_fields
+        return fields["url"].default.rstrip("/"), fields["rate_limit_s"].default
+    if isinstance(source, str):
+        return source.rstrip("/"), None
+    return source.url.rstrip("/"), source.rate_limit_s
+
+
+def for_articles(outlets: OutletsFile, outlet_id: str | None = None) -> WaybackSource | None:
+    """The Wayback source whose service (``url``) and interval (``rate_limit_s``) the article
+    stage uses: the outlet's own (``outlet_id``) if it has one, else the first of an enabled
+    outlet in outlets.yaml; None when none is configured (the built-in one, see ``endpoint``)."""
+    own = [o for o in outlets.outlets if o.id == outlet_id]
+    for outlet in own + [o for o in outlets.outlets if o.enabled]:
+        for spec in outlet.sources:
+            if isinstance(spec, WaybackSource):
+                return spec
+    return None
+
+
+def page_captures_url(base: str, url: str, day: date, *, after: bool = False) -> str:
+    """The CDX request for the 200 captures of one page: the newest up to the end of ``day``
+    (``limit=-1``: the last row), or (``after``) the first from ``day`` on."""
+    d = day.strftime("%Y%m%d")
+    params = [("url", url), ("output", "json"), ("fl", ",".join(PAGE_FIELDS)), ("filter", "statuscode:200")]
+    params += [("from", d), ("limit", "1")] if after else [("to", d + "235959"), ("limit", "-1")]
+    return cdx_url(base, params)
+
+
+def page_capture(text: str, *, after: bool = False) -> str | None:
+    """The timestamp (14 digits) of the capture an answer to ``page_captures_url`` names: the
+    newest of its rows (the first, ``after``); None when it names none. ParseError for an
+    answer that is not a CDX listing (a refusal, an HTML page)."""
+    rows, _ = cdx_rows(text, PAGE_FIELDS)
+    stamps = [r["timestamp"] for r in rows if _TS14.fullmatch(r.get("timestamp", ""))]
+    if not stamps:
+        return None
+    return min(stamps) if after else max(stamps)
 
 
 # ------------------------------------------------------------------ raw snapshot

@@ -15,7 +15,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-__all__ = ["from_url", "parse_date", "resolve", "to_iso", "day_of", "in_window"]
+__all__ = ["from_url", "parse_date", "plausible", "resolve", "to_iso", "day_of", "in_window"]
 
 _MIN_YEAR = 1990
 _MONTHS: dict[str, int] = {}
@@ -274,12 +274,14 @@ def from_url(url: str) -> date | None:
                 found = date(int(y), mo, int(d))
             except ValueError:
                 continue
-            if _plausible(found):
+            if plausible(found):
                 return found
     return None
 
 
-def _plausible(value: date | datetime) -> bool:
+def plausible(value: date | datetime) -> bool:
+    """A publication date that can be true: from 1990 (the news web) to tomorrow (UTC; a
+    page dated in a time zone ahead of UTC)."""
     day = value.date() if isinstance(value, datetime) else value
     return _MIN_YEAR <= day.year and day <= datetime.now(timezone.utc).date() + timedelta(days=1)
 
@@ -290,7 +292,7 @@ def resolve(*, raw: str | None = None, url: str | None = None, lang: str | None 
     """(value, "field" | "url" | None): the field first, then the URL; never raises."""
     try:
         value = parse_date(raw, lang=lang, relative_base=relative_base, tz=tz) if raw else None
-        if value is not None and _plausible(value):
+        if value is not None and plausible(value):
             return value, "field"
         found = from_url(url) if url else None
         return (found, "url") if found else (None, None)

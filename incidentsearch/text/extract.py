@@ -109,11 +109,6 @@ def strip_site_suffix(title: str | None, site: str | None = None) -> str | None:
     return title or None
 
 
-def _plausible(value) -> bool:
-    day = value.date() if isinstance(value, datetime) else value
-    return day.year >= 1990 and day <= datetime.now(timezone.utc).date() + timedelta(days=1)
-
-
 def _day(value) -> date:
     return value.date() if isinstance(value, datetime) else value
 
@@ -198,7 +193,7 @@ def _visible_date(tree, *, lang, tz, relative_base):
             continue
         seen += 1
         value = dates.parse_date(raw, lang=lang, relative_base=relative_base, tz=tz)
-        if value is not None and _plausible(value):
+        if value is not None and dates.plausible(value):
             return value
         if seen >= 30:
             break
@@ -227,7 +222,7 @@ def _meta_dates(tree, doc: dict, tz):
     for raw in raws + [doc.get("date")]:
         raw = (raw[0] if raw else None) if isinstance(raw, list) else raw
         value = dates.parse_date(raw.strip(), tz=tz) if isinstance(raw, str) and raw.strip() else None
-        if value is not None and _plausible(value):
+        if value is not None and dates.plausible(value):
             yield value
 
 

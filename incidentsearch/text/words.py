@@ -23,6 +23,7 @@ _QUOTES = str.maketrans({
 _WORD = re.compile(r"[^\W_]+")
 _CYR = re.compile(r"[а-яєіїґ]")
 _UK_ONLY = re.compile(r"[єіїґ]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")           # the Cyrillic block, any case
 
 _RU = Stemmer.Stemmer("russian")
 _EN = Stemmer.Stemmer("english")
@@ -40,12 +41,14 @@ def tokens(s: str) -> list[str]:
     return _WORD.findall(normalize(s))
 
 
-def script_lang(s: str) -> str:
-    """'uk', 'ru' or 'en' from the letters used (a guess for undeclared text)."""
+def script_lang(s: str | None) -> str:
+    """'uk', 'ru' or 'en' from the letters used (a guess for undeclared text, and the language
+    of a query): a Ukrainian-only letter (і ї є ґ, any case) -> uk, any other Cyrillic -> ru,
+    anything else -> en. The one script test of the package (headlines, Google News editions)."""
     low = (s or "").lower()
     if _UK_ONLY.search(low):
         return "uk"
-    if _CYR.search(low):
+    if _CYRILLIC.search(low):
         return "ru"
     return "en"
 
