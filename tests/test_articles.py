@@ -17,10 +17,16 @@ from werkzeug import Response as WResponse
 
 from conftest import shared_or_skip
 from incidentsearch.search import articles
+from incidentsearch.config import WaybackSource
 from incidentsearch.results.folder import IncidentFolder, article_name
 from incidentsearch.search.articles import capture
 from incidentsearch.text.extract import LEAD_CHARS, Article, dateline, extract, strip_site_suffix
 from incidentsearch.net import Fetcher
+
+
+def mirror(base: str) -> WaybackSource:
+    """A Wayback source on the local test server, with no interval of its own."""
+    return WaybackSource(kind="wayback", url=base.rstrip("/"), prefix="example.org/", rate_limit_s=0)
 
 
 def captured(hit, fetcher, folder, **kw) -> dict:
@@ -371,7 +377,7 @@ def test_capture_falls_back_to_wayback(httpserver, fetcher, tmp_path):
     wayback = httpserver.url_for("/").rstrip("/")
     _fake_wayback(httpserver, url, "20221016083000")
     rec = captured({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW, tz=MOSCOW,
-                  wayback=wayback)
+                  wayback=mirror(wayback))
     assert rec["error"] is None, rec["error"]
     assert rec["source"] == "wayback" and rec["status"] == 404
     assert rec["snapshot"] == f"{wayback}/web/20221016083000id_/{url}"
@@ -386,7 +392,7 @@ def test_capture_404_without_snapshot(httpserver, fetcher, tmp_path):
     url = httpserver.url_for("/gone")
     _fake_wayback(httpserver, url, None)
     rec = captured({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW,
-                  wayback=httpserver.url_for("/").rstrip("/"))
+                  wayback=mirror(httpserver.url_for("/")))
     assert rec["error"] == "HTTP 404 and no Wayback copy"
     assert rec["source"] is None and rec["html"] is None and rec["text"] is None
     assert not (tmp_path / "articles").exists() or not list((tmp_path / "articles").iterdir())
@@ -397,7 +403,7 @@ def test_capture_takes_the_first_snapshot_after_the_window_when_none_inside(http
     url = httpserver.url_for("/gone")
     _fake_wayback(httpserver, url, "20230301000000", older=False)          # after WINDOW's end
     rec = captured({"url": url, "lang": "ru"}, fetcher, tmp_path, window=WINDOW,
-                  wayback=httpserver.url_for("/").rstrip("/"))
+                  wayback=mirror(httpserver.url_for("/")))
     assert rec["source"] == "wayback" and rec["snapshot"].endswith(f"/web/20230301000000id_/{url}")
     asks = [r.args for r, _ in httpserver.log if r.path == "/cdx/search/cdx"]
     assert [a.get("to") for a in asks] == ["20221215235959", None] and asks[1]["from"] == "20221215"
@@ -408,7 +414,7 @@ def test_capture_empty_live_page_tries_wayback(httpserver, fetcher, tmp_path):
     url = httpserver.url_for("/js")
     _fake_wayback(httpserver, url, "20221016083000")
     rec = captured({"url": url, "lang": "ru"}, fetcher, tmp_path, window=WINDOW,
-                  wayback=httpserver.url_for("/").rstrip("/"))
+                  wayback=mirror(httpserver.url_for("/")))
     assert rec["status"] == 200 and rec["source"] == "wayback" and rec["chars"] > 200 and rec["error"] is None
 
 
@@ -417,7 +423,7 @@ def test_capture_empty_live_page_without_snapshot_is_kept(httpserver, fetcher, t
     url = httpserver.url_for("/js")
     _fake_wayback(httpserver, url, None)
     rec = captured({"url": url, "lang": "ru"}, fetcher, tmp_path, window=WINDOW,
-                  wayback=httpserver.url_for("/").rstrip("/"))
+                  wayback=mirror(httpserver.url_for("/")))
     assert rec["source"] == "live" and rec["chars"] == 0 and rec["error"] == "no article text found"
     assert (tmp_path / rec["html"]).exists()
 
@@ -426,7 +432,7 @@ def test_capture_unreachable_outlet_uses_wayback(httpserver, fetcher, tmp_path):
     url = "http://127.0.0.1:9/news/1"                  # discard port: connection refused
     wayback = httpserver.url_for("/").rstrip("/")
     _fake_wayback(httpserver, url, "20221020101010")
-    rec = captured({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW, wayback=wayback)
+    rec = captured({"url": url, "title": "x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW, wayback=mirror(wayback))
     assert rec["status"] is None and rec["source"] == "wayback" and rec["error"] is None
     assert rec["snapshot"].endswith(f"/web/20221020101010id_/{url}")
 
@@ -471,7 +477,7 @@ def test_file_names_are_hashes_inside_the_folder(httpserver, fetcher, tmp_path, 
     httpserver.expect_request(re.compile(".*")).respond_with_response(_html())
     url = httpserver.url_for("/").rstrip("/") + path
     rec = captured({"url": url, "title": "../../x", "lang": "ru"}, fetcher, tmp_path, window=WINDOW,
-                  wayback=httpserver.url_for("/").rstrip("/"))
+                  wayback=mirror(httpserver.url_for("/")))
     files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
     for p in files:
         assert p.parent == tmp_path / "articles" and re.fullmatch(r"[0-9a-f]{20}\.(html|txt)", p.name)
@@ -483,6 +489,6 @@ def test_file_names_are_hashes_inside_the_folder(httpserver, fetcher, tmp_path, 
 def test_hostile_urls_never_raise(fetcher, tmp_path, url, httpserver):
     _fake_wayback(httpserver, url, None)
     rec = captured({"url": url, "lang": None}, fetcher, tmp_path, window=WINDOW,
-                  wayback=httpserver.url_for("/").rstrip("/"))
+                  wayback=mirror(httpserver.url_for("/")))
     assert rec["error"] and rec["html"] is None and "\n" not in rec["error"]
     assert not list(tmp_path.rglob("*.html"))

@@ -146,7 +146,6 @@ def test_endpoint_defaults_to_the_built_in_source_and_for_articles_picks_the_con
         == ("https://web.archive.org", 4.0)
     spec = WaybackSource(kind="wayback", prefix="wire.example/", url="http://127.0.0.1:9/", rate_limit_s=0.5)
     assert wayback.endpoint(spec) == ("http://127.0.0.1:9", 0.5)
-    assert wayback.endpoint("http://127.0.0.1:9/") == ("http://127.0.0.1:9", None)
     outlets = outlets_yaml(tmp_path, "http://127.0.0.1:9")
     assert wayback.for_articles(outlets).url == "http://127.0.0.1:9"          # any outlet's
     assert wayback.for_articles(outlets, "other").rate_limit_s == RATE_S

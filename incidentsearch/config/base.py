@@ -61,4 +61,3 @@ def check_tz(v: str | None) -> str | None:
     return v
 
 
-_check_tz = check_tz       # the name config/__init__.py still imports; to go once it takes check_tz

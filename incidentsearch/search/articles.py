@@ -1,20 +1,17 @@
-"""Article capture: each hit's page (or its Wayback copy), saved and reduced to text and metadata.
+"""Article capture: each hit's page (or its Wayback copy), reduced to text and metadata.
 
 ``capture`` fetches one hit through ``Fetcher.get`` (following HTTP redirects and Google
 News links), falls back to the newest Wayback snapshot in the window when the outlet
-refuses or is gone, writes ``articles/<sha1(canonical url)[:20]>.html`` (bytes as
-fetched) and ``.txt``, and extracts with ``extract.extract``. A hit that already carries
+refuses or is gone, and extracts with ``text.extract``; it returns a
+:class:`~incidentsearch.records.PageCopy` (the record, the bytes as fetched and the text),
+which the results folder saves (``IncidentFolder.save_article``). A hit that already carries
 its whole text (``text``: a Telegram post, read whole from the channel's page) is not
-fetched again: the text is saved as the ``.txt`` and the record's ``source`` is ``listing``.
+fetched again: the record's ``source`` is ``listing``.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import pathlib
 import re
-import threading
 from datetime import date, datetime, timezone
 from urllib.parse import urlsplit
 
@@ -22,39 +19,14 @@ from ..text import dates
 from ..config import WaybackSource
 from ..sources import ParseError, google_news_links, wayback as wayback_source
 
-from ..text.extract import LEAD_CHARS, Article, _collapse, _lead, dateline, extract, strip_site_suffix  # noqa: F401 (re-exported)
-
-__all__ = ["Article", "extract", "capture", "article_name", "dateline", "strip_site_suffix"]
+from ..records import ArticleRecord, PageCopy
+from ..text.extract import collapse, extract, lead_of
 
 log = logging.getLogger(__name__)
 FALLBACK_STATUSES = frozenset({401, 403, 404, 410, 429, 451, 500, 502, 503, 504})
 GOOGLE_NEWS_HOSTS = {"news.google.com"}
 
 # ------------------------------------------------------------------ capture
-
-def article_name(url: str) -> str:
-    """The file stem of a hit's saved page: 20 hex chars of sha1(canonical URL); never URL text."""
-    try:
-        from ..text.urls import canonical_url
-        key = canonical_url(url)
-    except Exception:
-        key = url or ""
-    return hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:20]
-
-
-def _write(path: pathlib.Path, data: bytes) -> None:
-    """Temp file beside it, then rename: a killed run leaves the old file or the new one, never
-    half of one (and a stale ``.<name>.<pid>.<tid>.tmp`` that the next run sweeps away)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _host(url: str | None) -> str:
     try:
         return (urlsplit(url or "").hostname or "").lower()
@@ -88,7 +60,7 @@ def _page_redirect(resp) -> str | None:
     return target if target and target != (resp.final_url or resp.url) else None
 
 
-def _wayback(fetcher, url: str, window, wayback: WaybackSource | str | None):
+def _wayback(fetcher, url: str, window, wayback: WaybackSource | None):
     """(snapshot URL, Response) of the newest 200 capture <= window end (else the first after), or
     (None, reason); asked of the Wayback source's service at its interval (``sources.wayback.endpoint``)."""
     base, rate_limit_s = wayback_source.endpoint(wayback)
@@ -114,34 +86,27 @@ def _wayback(fetcher, url: str, window, wayback: WaybackSource | str | None):
     return None, reason
 
 
-def _from_listing(hit: dict, out: dict, folder: pathlib.Path) -> dict:
-    """The record of a hit whose listing gave its whole text: saved as is, nothing fetched."""
+def _from_listing(hit: dict, out: dict) -> PageCopy:
+    """The copy of a hit whose listing gave its whole text: kept as is, nothing fetched."""
     body = hit["text"].strip()
-    name = article_name(out["url"])
-    adir = pathlib.Path(folder) / "articles"
-    adir.mkdir(parents=True, exist_ok=True)
-    _write(adir / f"{name}.txt", body.encode("utf-8"))
-    out.update(final_url=out["url"], source="listing", text=f"articles/{name}.txt", title=hit.get("title"),
-               published=hit.get("published"), date_method=hit.get("date_method"), chars=len(body),
-               lead=_lead([p for p in body.split("\n") if p.strip()]))
-    return out
+    out.update(final_url=out["url"], source="listing", title=hit.get("title"), published=hit.get("published"),
+               date_method=hit.get("date_method"), chars=len(body),
+               lead=lead_of([p for p in body.split("\n") if p.strip()]))
+    return PageCopy(ArticleRecord(**out), text=body)
 
 
-def capture(hit: dict, fetcher, folder: pathlib.Path, *, window: tuple[date, date], tz: str | None = None,
-            wayback: WaybackSource | str | None = None) -> dict:
-    """Fetch, save and extract one hit's page; a JSON-able record. Never raises for network,
-    HTTP or extraction trouble (``error`` says what went wrong). ``status`` is the outlet's.
+def capture(hit: dict, fetcher, *, window: tuple[date, date], tz: str | None = None,
+            wayback: WaybackSource | None = None) -> PageCopy:
+    """Fetch and extract one hit's page: its record and the page to save. Never raises for
+    network, HTTP or extraction trouble (``error`` says what went wrong). ``status`` is the outlet's.
     ``wayback``: the Wayback source whose service (``url``: web.archive.org or a mirror) and interval
     (``rate_limit_s``) a refused page's copy is asked of (``sources.wayback.for_articles`` picks
-    the configured one); None: the built-in one (web.archive.org, 4 s); a str (as before): a
-    mirror's base URL at the fetcher's own interval."""
+    the configured one); None: the built-in one (web.archive.org, 4 s)."""
     url = str(hit.get("url") or "")
-    out = {"url": url, "final_url": None, "status": None, "source": None, "snapshot": None, "html": None,
-           "text": None, "title": None, "published": None, "date_method": None, "author": None,
-           "chars": 0, "lead": "", "lang": hit.get("lang"), "error": None}
+    out = {"url": url, "lang": hit.get("lang")}
     try:
         if isinstance(hit.get("text"), str) and hit["text"].strip():
-            return _from_listing(hit, out, folder)
+            return _from_listing(hit, out)
         target = google_news_target(url) or url
         resp = fetcher.get(target)
         for _ in range(2):                          # meta refresh / Google News interstitial
@@ -153,7 +118,7 @@ def capture(hit: dict, fetcher, folder: pathlib.Path, *, window: tuple[date, dat
         if _host(resp.final_url or target) in GOOGLE_NEWS_HOSTS:
             why = "" if resp.ok else f" ({resp.error or resp.status})"
             out["error"] = "Google News link not resolved to the publisher" + why
-            return out
+            return PageCopy(ArticleRecord(**out))
         opts = {"lang": hit.get("lang"), "tz": tz, "window": window}
         page, art, snap = None, None, None
         if resp.ok:
@@ -161,7 +126,7 @@ def capture(hit: dict, fetcher, folder: pathlib.Path, *, window: tuple[date, dat
             art = extract(resp.text or "", out["final_url"], relative_base=resp.date, **opts)
         if art is None and resp.error in ("invalid URL", "unsupported URL scheme"):
             out["error"] = resp.error
-            return out
+            return PageCopy(ArticleRecord(**out))
         if (art is None and (resp.status is None or resp.status in FALLBACK_STATUSES)) or (art and not art.text):
             snap, got = _wayback(fetcher, target, window, wayback)   # refused, unreachable, or an empty page
             if snap is not None:
@@ -175,20 +140,16 @@ def capture(hit: dict, fetcher, folder: pathlib.Path, *, window: tuple[date, dat
             elif art is None:
                 why = f"HTTP {resp.status}" if resp.status else (resp.error or "unreachable")
                 out["error"] = f"{why} and {got}" if got == "no Wayback copy" else f"{why}; {got}"
-                return out
+                return PageCopy(ArticleRecord(**out))
         if art is None:
             out["error"] = resp.error or f"HTTP {resp.status}"
-            return out
-        name = article_name(url)
-        adir = pathlib.Path(folder) / "articles"
-        adir.mkdir(parents=True, exist_ok=True)
-        _write(adir / f"{name}.html", page.content or (page.text or "").encode("utf-8"))
-        _write(adir / f"{name}.txt", art.text.encode("utf-8"))
-        out.update(source="wayback" if snap else "live", snapshot=snap, html=f"articles/{name}.html",
-                   text=f"articles/{name}.txt", title=art.title, published=dates.to_iso(art.published),
-                   date_method=art.date_method, author=art.author, chars=len(art.text), lead=art.lead,
-                   lang=art.lang or hit.get("lang"), error=None if art.text else "no article text found")
+            return PageCopy(ArticleRecord(**out))
+        out.update(source="wayback" if snap else "live", snapshot=snap, title=art.title,
+                   published=dates.to_iso(art.published), date_method=art.date_method, author=art.author,
+                   chars=len(art.text), lead=art.lead, lang=art.lang or hit.get("lang"),
+                   error=None if art.text else "no article text found")
+        return PageCopy(ArticleRecord(**out), html=page.content or (page.text or "").encode("utf-8"), text=art.text)
     except Exception as e:                          # a bug must not lose the hit
         log.warning("article capture failed for %s", url, exc_info=True)
-        out["error"] = f"capture failed: {type(e).__name__}: {_collapse(str(e))[:150]}"
-    return out
+        out["error"] = f"capture failed: {type(e).__name__}: {collapse(str(e))[:150]}"
+    return PageCopy(ArticleRecord(**out))

@@ -92,7 +92,7 @@ def run_job(outlets: OutletsFile, chosen: list[Incident], tasks: list[Task], fet
             for inc in chosen:
                 fetch = Tee(fetcher, [recorders[inc.id]]) if inc.id in recorders else fetcher
                 before = dict(getattr(fetcher, "stats", {}))
-                captured[inc.id] = capture_articles(store.folder(inc.id), inc, fetch, matcher, opts)
+                captured[inc.id] = capture_articles(store.folder(inc.id), inc, fetch, matcher, opts, outlets)
                 after = getattr(fetcher, "stats", {})
                 article_fetch[inc.id] = {k: after.get(k, 0) - before.get(k, 0) for k in after
                                          if after.get(k, 0) != before.get(k, 0)}
@@ -137,9 +137,12 @@ def fetch_counts(outlet_recs: dict, articles: dict) -> dict:
 
 
 # ------------------------------------------------------------------ articles
-def capture_articles(folder: IncidentFolder, inc: Incident, fetcher, matcher: Matcher, opts: JobOptions) -> int:
+def capture_articles(folder: IncidentFolder, inc: Incident, fetcher, matcher: Matcher, opts: JobOptions,
+                     outlets: OutletsFile) -> int:
     """Capture every hit of the folder that has no article record yet; run the second pass.
-    Pending headlines first: their pages decide whether they are hits at all."""
+    Pending headlines first: their pages decide whether they are hits at all. A refused page's
+    Wayback copy is asked of the configured Wayback source (its mirror, its interval)."""
+    from ..sources.wayback import for_articles
     from .articles import capture
 
     done = folder.articles()
@@ -148,7 +151,7 @@ def capture_articles(folder: IncidentFolder, inc: Incident, fetcher, matcher: Ma
     for rec in folder.pending_records():         # headlines the listing could not decide: their pages do
         if rec.get("url") in done or canonical_url(rec.get("url") or "") in folder.keys:
             continue                            # read already, or a hit since (another source dated it)
-        art = folder.save_article(capture(rec, fetcher, window=window))
+        art = folder.save_article(capture(rec, fetcher, window=window, wayback=for_articles(outlets, rec.get("outlet"))))
         verdict, hit = decide_pending(rec, art.as_dict(), inc, matcher, folder.article_text)
         if hit is not None:
             folder.add(hit)
@@ -157,7 +160,7 @@ def capture_articles(folder: IncidentFolder, inc: Incident, fetcher, matcher: Ma
     for hit in folder.hits():
         if hit["url"] in done:
             continue
-        art = folder.save_article(capture(hit, fetcher, window=window))
+        art = folder.save_article(capture(hit, fetcher, window=window, wayback=for_articles(outlets, hit.get("outlet"))))
         verdict = second_pass(hit, art.as_dict(), inc, matcher, folder.article_text)
         done[hit["url"]] = folder.add_article(replace(art, match=verdict))
         n += 1

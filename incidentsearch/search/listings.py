@@ -12,7 +12,7 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Callable, Protocol
 from urllib.parse import urlsplit
 
@@ -23,17 +23,17 @@ from .resolve import Item as LinkItem
 from .resolve import Resolver
 from ..text.urls import canonical_url
 from ..match import Matcher
-from ..records import Candidate, Parsed, Response
+from ..records import Candidate, Hit, Parsed, Response
 from .plan import Task, periods, plan
 from ..results.folder import Store
 
-__all__ = ["Fetcher", "Run", "SourceStats", "Task", "periods", "plan"]
+__all__ = ["HTTPClient", "ListingSearch", "SourceStats", "Task", "periods", "plan"]
 
 log = logging.getLogger(__name__)
 MAX_DEPTH = 3
 
 
-class Fetcher(Protocol):
+class HTTPClient(Protocol):
     def get(self, url: str, *, rate_limit_s: float | None = None) -> Response: ...
 
 
@@ -103,23 +103,22 @@ class SourceStats:
                    if self.kind == "google_news" else {})}
 
 
-def _record(task: Task, c: Candidate, m, lang: str, published, listing_url: str) -> dict:
-    """What a hit (and a pending headline) records of a candidate and its match: the provenance."""
-    rec = {"incident": m.incident, "outlet": task.outlet.id, "lang": lang, "title": c.title, "url": c.url,
-           "published": dates.to_iso(published), "score": m.score, "matched": list(m.matched),
-           "source": task.spec.kind, "query": task.query,
-           "found_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "listing_url": listing_url}
-    if c.publisher:
-        rec["publisher"] = c.publisher
-    if c.summary and c.summary.strip() != c.title.strip():
-        rec["snippet"] = c.summary          # the listing's own summary: the dossier shows it as the lead
-    rec.update({k: c.extra[k] for k in ("via", "resolved_by") if c.extra.get(k)})   # a Google News link resolved
-    return rec
+def _hit(task: Task, c: Candidate, m, lang: str, published, listing_url: str, **more) -> Hit:
+    """A hit (or a pending headline) of a candidate and its match, with the listing's provenance."""
+    extra = {k: c.extra[k] for k in ("via", "resolved_by", "forwarded_from", "forwarded_from_url")
+             if c.extra.get(k)}                     # a Google News link resolved; a forwarded post
+    snippet = c.summary if c.summary and c.summary.strip() != c.title.strip() else None
+    return Hit.of(m, outlet=task.outlet.id, lang=lang, title=c.title, url=c.url, published=dates.to_iso(published),
+                  source=task.spec.kind, query=task.query, listing_url=listing_url, publisher=c.publisher or None,
+                  snippet=snippet, **extra, **more)
 
 
-class Run:
-    def __init__(self, outlets: OutletsFile, incidents: list[Incident], *, fetcher: Fetcher,
-                 store: Store, matcher: Matcher, on_hit: Callable[[dict], None] | None = None,
+class ListingSearch:
+    """The listing search: each task's requests sent, every answer parsed, every headline dated
+    and matched, each hit stored (``results.folder``) and counted per source and incident."""
+
+    def __init__(self, outlets: OutletsFile, incidents: list[Incident], *, fetcher: HTTPClient,
+                 store: Store, matcher: Matcher, on_hit: Callable[[Hit], None] | None = None,
                  recorders: dict | None = None):
         self.defaults = outlets.defaults
         self.incidents = {i.id: i for i in incidents}
@@ -408,14 +407,9 @@ class Run:
                 if key in self._seen:
                     continue
                 self._seen.add(key)
-            hit = dict(_record(task, c, m, lang, published, listing_url), date_method=method,
-                       decided_by=m.decided_by)
-            if body:
-                hit["matched_on"] = "text" if m.decided_by == "snippet" else "title"
-                hit["text"] = body          # the article stage reads the post from here, no fetch
-            for key in ("forwarded_from", "forwarded_from_url"):
-                if c.extra.get(key):
-                    hit[key] = c.extra[key]
+            post = {"matched_on": "text" if m.decided_by == "snippet" else "title",
+                    "text": body} if body else {}   # the article stage reads the post from here, no fetch
+            hit = _hit(task, c, m, lang, published, listing_url, date_method=method, decided_by=m.decided_by, **post)
             with self._lock:
                 added = self.store.folder(m.incident).add(hit)
             if added:
@@ -431,12 +425,9 @@ class Run:
         the article stage reads its page, whose date, title, lead and body decide. Never a hit
         by itself."""
         for m in (m for m in read if m.incident in self.incidents):
-            rec = dict(_record(task, c, m, lang, published, listing_url), undecided=[x.incident for x in read],
-                       reasons=list(m.reasons))
-            if published is not None:
-                rec["date_method"] = method
-            if isinstance(c.extra.get("text"), str):
-                rec["text"] = c.extra["text"]       # a post: the article stage reads it from here
+            post = c.extra["text"] if isinstance(c.extra.get("text"), str) else None   # read from here
+            rec = _hit(task, c, m, lang, published, listing_url, undecided=tuple(x.incident for x in read),
+                       reasons=tuple(m.reasons), date_method=method if published is not None else None, text=post)
             if self.store.folder(m.incident).add_pending(rec):
                 st.pending[m.incident] += 1
 

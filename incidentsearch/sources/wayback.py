@@ -254,16 +254,13 @@ PAGE_FIELDS = ("timestamp", "original", "statuscode")
 _TS14 = re.compile(r"\d{14}")
 
 
-def endpoint(source: WaybackSource | str | None) -> tuple[str, float | None]:
+def endpoint(source: WaybackSource | None) -> tuple[str, float | None]:
     """(base URL, seconds between two requests) of the article stage's Wayback lookups: a
     configured source's ``url`` and ``rate_limit_s``; None: the built-in source's (the
-    WaybackSource defaults: web.archive.org, 4 s); a bare base URL (str, what callers passed
-    before there was a source): that mirror at the fetcher's own interval."""
+    WaybackSource defaults: web.archive.org, 4 s)."""
     if source is None:
         fields = WaybackSource.model_fields
         return fields["url"].default.rstrip("/"), fields["rate_limit_s"].default
-    if isinstance(source, str):
-        return source.rstrip("/"), None
     return source.url.rstrip("/"), source.rate_limit_s
 
 

@@ -40,7 +40,7 @@ class Article:
 
 # ------------------------------------------------------------------ helpers
 
-def _collapse(s) -> str:
+def collapse(s) -> str:
     return " ".join(str(s or "").split())
 
 
@@ -57,8 +57,8 @@ def _meta(tree, *names: str) -> str | None:
     wanted = {n.lower() for n in names}
     for el in tree.iter("meta") if tree is not None else ():
         key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
-        if key in wanted and _collapse(el.get("content")):
-            return _collapse(el.get("content"))
+        if key in wanted and collapse(el.get("content")):
+            return collapse(el.get("content"))
     return None
 
 
@@ -96,7 +96,7 @@ def _site_like(tail: str) -> bool:
 
 def strip_site_suffix(title: str | None, site: str | None = None) -> str | None:
     """"Headline - Outlet" / "Headline | Section | Outlet" -> "Headline" (short trailing parts only)."""
-    title, site_n = _collapse(title), _collapse(site).casefold()
+    title, site_n = collapse(title), collapse(site).casefold()
     for _ in range(4):
         pos, sep = max(((title.rfind(sep), sep) for sep in _SEPARATORS), key=lambda x: x[0])
         head, tail = title[:max(pos, 0)].strip(), title[pos + len(sep):].strip()
@@ -187,7 +187,7 @@ def _visible_date(tree, *, lang, tz, relative_base):
         cls = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("itemprop"))))
         if el.tag != "time" and not (_DATE_CLASS.search(cls) and not _NOT_DATE_CLASS.search(cls)):
             continue
-        raw = _collapse(el.text_content())
+        raw = collapse(el.text_content())
         if (not raw or len(raw) > 80 or not re.search(r"\d|сегодня|вчера|today|yesterday", raw, re.I)
                 or re.fullmatch(r"\d{1,2}:\d{2}(?::\d{2})?", raw)):     # a bare clock (video length?)
             continue
@@ -267,7 +267,7 @@ def _bare(html: str, url: str, fast: bool = False) -> dict:
 def _fallback_text(tree) -> str:
     if tree is None:
         return ""
-    paras = [_collapse(p.text_content()) for p in tree.iter("p")]
+    paras = [collapse(p.text_content()) for p in tree.iter("p")]
     return "\n".join(p for p in paras if len(p) > 40)
 
 
@@ -298,7 +298,7 @@ def _lang(tree, doc, passed, text) -> str | None:
 def _title(tree, doc, site) -> str | None:
     """trafilatura's title, else og:title, else <title>; the site suffix removed. (Voting among the
     page's headline variants -- <h1>, JSON-LD, og:title -- scored worse on the answer keys.)"""
-    title = _collapse(doc.get("title")) or _meta(tree, "og:title", "twitter:title")
+    title = collapse(doc.get("title")) or _meta(tree, "og:title", "twitter:title")
     if not title and tree is not None:
         t = tree.find(".//title")
         title = t.text_content() if t is not None else None
@@ -309,7 +309,7 @@ def _norm_title(s: str | None) -> str:
     return re.sub(r"\W+", " ", (s or "").casefold()).strip()
 
 
-def _lead(paras: list[str]) -> str:
+def lead_of(paras: list[str]) -> str:
     out, total = [], 0
     for p in paras:
         if total and total + len(p) > LEAD_CHARS:
@@ -337,7 +337,7 @@ def extract(html: str, url: str, *, lang: str | None = None, tz: str | None = No
     title = _title(tree, doc, site)
 
     raw = doc.get("text") or _fallback_text(tree)
-    paras = [_collapse(p) for p in str(raw).split("\n") if _collapse(p)]
+    paras = [collapse(p) for p in str(raw).split("\n") if collapse(p)]
     if paras and title and _norm_title(paras[0]) == _norm_title(title):
         paras = paras[1:]                           # the headline repeated as the first line
     text = "\n\n".join(paras)
@@ -363,10 +363,10 @@ def extract(html: str, url: str, *, lang: str | None = None, tz: str | None = No
         if value is not None:
             published, method = value, "dateline"
 
-    author = _collapse(doc.get("author")) or _meta(tree, "author", "article:author") or None
+    author = collapse(doc.get("author")) or _meta(tree, "author", "article:author") or None
     if author and author.startswith("http"):
         author = None
     return Article(url=url, title=title or None, published=published, date_method=method,
-                   author=author, text=text, lead=_lead(paras), lang=page_lang)
+                   author=author, text=text, lead=lead_of(paras), lang=page_lang)
 
 
