@@ -69,14 +69,14 @@ class ScanSpec:
 
 
 def outlet_hosts(outlets) -> dict[str, str]:
-    """host (no ``www.``) -> outlet id, from each outlet's own sources, ``site:`` and Wayback prefixes."""
+    """host (no ``www.``) -> outlet id, from the site each outlet's sources name (their URLs,
+    a Google News ``site:``, a Wayback prefix: ``sources.kind(...).site``)."""
+    from ..sources import kind
+
     out: dict[str, str] = {}
     for o in outlets.outlets:
         for s in o.sources:
-            kind = getattr(s, "kind", "")
-            raw = getattr(s, "site", None) if kind == "google_news" else \
-                getattr(s, "prefix", None) if kind == "wayback" else \
-                None if kind in ("gdelt", "telegram") else getattr(s, "url", None)
+            raw = kind(s.kind).site(s)
             if not raw:
                 continue
             host = urlsplit(raw if "//" in raw else "//" + raw).hostname or ""

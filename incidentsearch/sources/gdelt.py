@@ -39,6 +39,7 @@ CAP: int | None = 250                # a full answer splits the window (spec.cap
 probe_url = None                     # check asks the first query, as a run does
 NEWEST_FIRST = False                 # one page per window, no cursor
 follow_limit = None                  # an artlist names no links to follow
+site = None                          # answers come from every site GDELT watches
 # build_url and parse: below
 
 MAX_RECORDS = 250                                  # GDELT refuses to return more per request

@@ -44,6 +44,11 @@ EDITIONS = {
 }
 
 
+def site(spec) -> str | None:
+    """The outlet's site, when the search is limited to it (``site:``)."""
+    return spec.site
+
+
 def build_url(spec, *, query: str | None, since: date, until: date, page: int = 1) -> str:
     """The search URL; ``page`` is ignored (one page of at most ~100 items)."""
     parts = [collapse(query)] if collapse(query) else []

@@ -30,6 +30,11 @@ NEWEST_FIRST = False
 follow_limit = None                  # a results page names no links to follow
 
 
+def site(spec) -> str:
+    """The outlet's own site: the source's URL."""
+    return spec.url
+
+
 def parse(spec, response: Response) -> Parsed:
     from bs4 import BeautifulSoup
     text = response.text or ""

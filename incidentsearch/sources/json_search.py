@@ -29,6 +29,11 @@ follow_limit = None                  # a results document names no links to foll
 _MISSING = object()
 
 
+def site(spec) -> str:
+    """The outlet's own site: the source's URL."""
+    return spec.url
+
+
 def walk(doc, path: str):
     """The value at a dotted path, or _MISSING."""
     if path == "":

@@ -15,6 +15,9 @@ in one block and with no defaults filled in here, everything kind-specific:
                   once a page is older than the window
 ``follow_limit``  ``(spec, defaults) -> int`` links of one answer followed (child sitemaps,
                   archived snapshots), or None: its answers name none
+``site``          ``(spec) -> str | None`` the site (a URL or host/path prefix) the outlet publishes
+                  under, as this source names it (the archive scan attributes a page to an outlet
+                  by it), or None: the source's answers come from many sites or none
 
 A module that leaves one out fails when its kind is first asked for (:func:`kind`), not with a
 silent default. :class:`Kind` reads the module's names when called, so a test may patch them.
@@ -32,7 +35,7 @@ from ..records import Parsed, Response
 
 __all__ = ["KINDS", "Kind", "PROTOCOL", "kind"]
 
-PROTOCOL = ("CONFIG", "build_url", "parse", "CAP", "probe_url", "NEWEST_FIRST", "follow_limit")
+PROTOCOL = ("CONFIG", "build_url", "parse", "CAP", "probe_url", "NEWEST_FIRST", "follow_limit", "site")
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,11 @@ class Kind:
         """Links of one answer followed at most (0 for a kind whose answers name none)."""
         limit = self.module.follow_limit
         return limit(spec, defaults) if limit is not None else 0
+
+    def site(self, spec) -> str | None:
+        """The site the source's outlet publishes under (a URL or host/path prefix), or None."""
+        site = self.module.site
+        return site(spec) if site is not None else None
 
 
 @lru_cache(maxsize=None)

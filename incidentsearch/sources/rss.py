@@ -41,6 +41,11 @@ follow_limit = None                  # a feed names no links to follow
 _BENIGN_BOZO = ("CharacterEncodingOverride", "CharacterEncodingUnknown", "NonXMLContentType")
 
 
+def site(spec) -> str:
+    """The outlet's own site: the source's URL."""
+    return spec.url
+
+
 def parse(spec, response: Response) -> Parsed:
     raw = maybe_gunzip(response.content) if response.content else b""
     head = (raw or response.text.encode("utf-8", "replace"))[:64].lstrip(b"\xef\xbb\xbf \t\r\n")

@@ -36,6 +36,11 @@ def follow_limit(spec, defaults) -> int:
     return spec.max_children or defaults.max_children
 
 
+def site(spec) -> str:
+    """The outlet's own site: the source's URL."""
+    return spec.url
+
+
 _FEED_ROOTS = ("rss", "RDF", "feed")
 _BOMB = re.compile(r"amplification|entity reference loop", re.I)
 

@@ -50,6 +50,7 @@ CONFIG = TelegramSource
 CAP: int | None = None               # older pages are followed by ``before`` instead
 NEWEST_FIRST = True                  # each "before" page is older: the pipeline stops once past the window
 follow_limit = None                  # a channel page names no links to follow
+site = None                          # posts, on t.me: not the outlet's own site
 # build_url, probe_url (the channel's own page) and parse: below
 
 TITLE_CHARS = 200

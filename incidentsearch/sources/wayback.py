@@ -50,6 +50,11 @@ def follow_limit(spec, defaults) -> int:
     return spec.max_snapshots
 
 
+def site(spec) -> str:
+    """The host/path prefix whose captures are listed."""
+    return spec.prefix
+
+
 FIELDS = ("timestamp", "original", "statuscode", "mimetype", "digest")      # fl= asked for
 PLAIN_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
 
