@@ -113,3 +113,23 @@ def test_kind_lookups_go_through_the_registry():
         for old in ('"probe_url"', '"NEWEST_FIRST"', '"max_snapshots"', '"max_children"', '"CAP"',
                     'hasattr(mod, "build_url")'):
             assert old not in text, (rel, old)
+
+
+def test_each_kind_names_the_site_its_outlet_publishes_under():
+    """The archive scan attributes a page to an outlet by the site its sources name: every
+    outlet of outlets.yaml whose own sources name a host gets its pages, aggregators none."""
+    from incidentsearch.archive.scan import outlet_hosts
+    from incidentsearch.config import load_outlets
+
+    outlets = load_outlets(PACKAGE.parent / "outlets.yaml")
+    hosts = outlet_hosts(outlets)
+    named = 0
+    for o in outlets.outlets:
+        for s in o.sources:
+            site = sources.kind(s.kind).site(s)
+            if s.kind in ("gdelt", "telegram"):
+                assert site is None, (o.id, s.kind)
+            elif s.kind in ("rss", "sitemap", "html_search", "json_search"):
+                assert site == s.url
+                named += 1
+    assert named and hosts.get("tass.ru") == "tass" and hosts.get("ria.ru") == "ria"
