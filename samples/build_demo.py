@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from incidentsearch.text.charset import decode_body  # noqa: E402
 from incidentsearch.records import Response  # noqa: E402
-from incidentsearch.sources.google_news import join_query  # noqa: E402
+from incidentsearch.sources import wayback  # noqa: E402
 from incidentsearch.results.warc import Recorder  # noqa: E402
 
 INCIDENT = "soloti-2022"
@@ -123,10 +123,9 @@ def response(url: str, body: bytes, ctype: str, status: int = 200) -> Response:
 
 
 def cdx_url(url: str) -> str:
-    """What the article stage asks the Wayback Machine for a page that is gone (articles._wayback)."""
-    q = [("url", url), ("output", "json"), ("fl", "timestamp,original,statuscode"), ("filter", "statuscode:200"),
-         ("to", UNTIL + "235959"), ("limit", "-1")]
-    return join_query("https://web.archive.org/cdx/search/cdx", q)
+    """What the article stage asks the Wayback Machine (the built-in source) for a page that is gone."""
+    base, _ = wayback.endpoint(None)
+    return wayback.page_captures_url(base, url, datetime.strptime(UNTIL, "%Y%m%d").date())
 
 
 def committed(path: str) -> bytes:
@@ -161,7 +160,7 @@ def main() -> int:
                                   "text/html; charset=utf-8", status=404))
             rec.exchange(response(cdx_url(url), (f'[["timestamp","original","statuscode"],'
                                                  f'["{SNAPSHOT_TS}","{url}","200"]]').encode(), "application/json"))
-            rec.exchange(response(f"https://web.archive.org/web/{SNAPSHOT_TS}id_/{url}", body,
+            rec.exchange(response(wayback.snapshot_url(wayback.endpoint(None)[0], SNAPSHOT_TS, url), body,
                                   "text/html; charset=utf-8"))
         else:
             rec.exchange(response(url, body, "text/html; charset=utf-8"))
