@@ -62,7 +62,7 @@ class Candidate:
 
     ``date_raw`` is the publication date exactly as the source gave it (a
     feed's pubDate, a sitemap's lastmod or news:publication_date, a search
-    page's visible date); dates.py turns it into ``published``.
+    page's visible date); ``text.dates`` turns it into ``published``.
     """
 
     title: str

@@ -142,7 +142,7 @@ def _load(args):
 
 
 def _lint(qdir: Path) -> list[str]:
-    """validate's warnings (config_lint): the incidents load, but would match badly."""
+    """validate's warnings (config.lint): the incidents load, but would match badly."""
     from ..config import incident_files, load_incident
     from ..config.lint import lint
 

@@ -1,4 +1,4 @@
-"""Syndication clusters and wire credit lines (canonical URLs: ``urls.py``, re-exported here).
+"""Syndication clusters and wire credit lines (canonical URLs: ``text.urls``, re-exported here).
 
 ``clusters`` groups one incident's hits into syndication clusters. Complexity: the
 shingles and a 128-bin one-permutation MinHash are linear in the text; the signatures

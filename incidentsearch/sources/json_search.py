@@ -5,7 +5,7 @@ segment may be a list index, e.g. ``data.0.hits``). The results may be a list,
 or a mapping whose values are the results in order (Meduza's search returns
 ``documents`` keyed by URL). ``spec.fields`` maps title/url/date/summary to
 dotted paths inside one result. A number is kept as its decimal string (a Unix
-timestamp -> ``"1665846000"``; dates.py decides seconds vs milliseconds).
+timestamp -> ``"1665846000"``; ``text.dates`` decides seconds vs milliseconds).
 Relative URLs are resolved against ``spec.base_url``, else the response URL.
 Titles have HTML tags (search-term highlighting) stripped and entities decoded.
 """
