@@ -1,4 +1,4 @@
-"""articles.py: extraction and dates on real pages (../shared answer keys), agency datelines from
+"""search/articles.py and text/extract.py: extraction and dates on real pages (../shared answer keys), agency datelines from
 real dataset rows, and capture against a local server (live, redirect, Wayback fallback,
 Google News, hostile URLs). No network but 127.0.0.1."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""dedup.py: canonical URLs, wire credit lines, syndication clusters (on real texts)."""
+"""results/clusters.py: canonical URLs, wire credit lines, syndication clusters (on real texts)."""
 from __future__ import annotations
 
 import base64
