@@ -1,4 +1,4 @@
-"""fetch.py against a real HTTP server on 127.0.0.1 (pytest-httpserver); no other network."""
+"""net/ (the Fetcher) against a real HTTP server on 127.0.0.1 (pytest-httpserver); no other network."""
 from __future__ import annotations
 
 import gzip
@@ -15,7 +15,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response as WResponse
 
-from incidentsearch.net import Fetcher, _http_date, parse_retry_after
+from incidentsearch.net import Fetcher, http_date, parse_retry_after
 from incidentsearch.records import Response
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -100,9 +100,9 @@ def test_date_header_parsed_to_aware_utc(server):
 
 
 def test_http_date_parsing():
-    assert _http_date("Sat, 15 Oct 2022 12:30:00 +0300") == datetime(2022, 10, 15, 9, 30, tzinfo=timezone.utc)
-    assert _http_date("Sat, 15 Oct 2022 09:30:00 GMT") == datetime(2022, 10, 15, 9, 30, tzinfo=timezone.utc)
-    assert _http_date("yesterday") is None and _http_date(None) is None
+    assert http_date("Sat, 15 Oct 2022 12:30:00 +0300") == datetime(2022, 10, 15, 9, 30, tzinfo=timezone.utc)
+    assert http_date("Sat, 15 Oct 2022 09:30:00 GMT") == datetime(2022, 10, 15, 9, 30, tzinfo=timezone.utc)
+    assert http_date("yesterday") is None and http_date(None) is None
 
 
 def test_redirects_are_followed_and_final_url_recorded(server):

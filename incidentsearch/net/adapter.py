@@ -1,4 +1,4 @@
-"""The transport adapter every request of a :class:`~incidentsearch.fetch.Fetcher` goes
+"""The transport adapter every request of a :class:`~incidentsearch.net.Fetcher` goes
 through: it reads each body itself, capped in size (after decompression) and in time."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from requests.adapters import HTTPAdapter
 
-from .errors import _BodyDeadline, _TooLarge, _Truncated
+from .errors import BodyDeadline, TooLarge, Truncated
 
 _CHUNK = 64 * 1024
 _ZLIB_OBJ = type(zlib.decompressobj())
@@ -45,7 +45,7 @@ def _stream_unfinished(raw) -> bool:
     return False
 
 
-class _CappedAdapter(HTTPAdapter):
+class CappedAdapter(HTTPAdapter):
     """Reads every body itself, in chunks, and stops at ``max_bytes``.
 
     Doing it in the adapter covers redirect hops too (requests reads their
@@ -59,12 +59,17 @@ class _CappedAdapter(HTTPAdapter):
     never trips the per-read timeout and a blocked read never returns to check
     a clock. A gzip body whose compressed stream stops early is an error, not a
     silently shorter body.
+
+    ``truncate``: a body over the cap is not an error but cut there: the first ``max_bytes``
+    are kept and the rest is never read (the connection is closed, not reused). That is how a
+    robots.txt is read (its first :data:`~.robots.ROBOTS_MAX_BYTES` count, as Google reads it).
     """
 
-    def __init__(self, max_bytes: int, body_deadline_s: float, **kw: Any) -> None:
+    def __init__(self, max_bytes: int, body_deadline_s: float, *, truncate: bool = False, **kw: Any) -> None:
         super().__init__(**kw)
         self.max_bytes = max_bytes
         self.body_deadline_s = body_deadline_s
+        self.truncate = truncate
 
     def send(self, request, stream=False, **kw):  # type: ignore[override]
         resp = super().send(request, stream=True, **kw)
@@ -73,9 +78,9 @@ class _CappedAdapter(HTTPAdapter):
             length = int(resp.headers.get("Content-Length", ""))
         except ValueError:
             length = -1
-        if length > cap:
+        if length > cap and not self.truncate:
             resp.close()
-            raise _TooLarge(f"response larger than {cap} bytes")
+            raise TooLarge(f"response larger than {cap} bytes")
         deadline = self.body_deadline_s
         expired = threading.Event()
 
@@ -92,26 +97,32 @@ class _CappedAdapter(HTTPAdapter):
         watchdog.daemon = True
         watchdog.start()
         late = f"body not complete after {deadline:g}s"
-        parts, total, start = [], 0, time.monotonic()
+        parts, total, start, cut = [], 0, time.monotonic(), False
         try:
             for chunk in resp.iter_content(_CHUNK):
+                if total + len(chunk) > cap:
+                    if not self.truncate:
+                        raise TooLarge(f"response larger than {cap} bytes")
+                    parts.append(chunk[:cap - total])
+                    total, cut = cap, True
+                    break
                 total += len(chunk)
-                if total > cap:
-                    raise _TooLarge(f"response larger than {cap} bytes")
                 if expired.is_set() or time.monotonic() - start > deadline:
-                    raise _BodyDeadline(late)
+                    raise BodyDeadline(late)
                 parts.append(chunk)
             if expired.is_set():                      # the shutdown looked like the end of the body
-                raise _BodyDeadline(late)
-            if _stream_unfinished(resp.raw):
-                raise _Truncated("truncated gzip body (the compressed stream ended early)")
+                raise BodyDeadline(late)
+            if not cut and _stream_unfinished(resp.raw):
+                raise Truncated("truncated gzip body (the compressed stream ended early)")
         except BaseException as exc:
             resp.close()
-            if expired.is_set() and not isinstance(exc, (_TooLarge, _BodyDeadline)):
-                raise _BodyDeadline(late) from exc
+            if expired.is_set() and not isinstance(exc, (TooLarge, BodyDeadline)):
+                raise BodyDeadline(late) from exc
             raise
         finally:
             watchdog.cancel()
+        if cut:
+            resp.close()                   # the rest of the body is never read: the connection goes
         resp._content = b"".join(parts)
         resp._content_consumed = True      # urllib3 released the connection at end of stream
         return resp

@@ -1,4 +1,4 @@
-"""The HTTP cache of a :class:`~incidentsearch.fetch.Fetcher`: requests-cache's SQLite
+"""The HTTP cache of a :class:`~incidentsearch.net.Fetcher`: requests-cache's SQLite
 backend (WAL), keyed by the request as asked, so that a re-run does not download again."""
 from __future__ import annotations
 
@@ -12,33 +12,31 @@ import requests
 log = logging.getLogger(__name__)
 
 
+class Cache:
+    """The SQLite store in ``cache_dir`` (created if need be): responses by :meth:`key`, each
+    with the time it was stored. A failing read or write is logged and is a miss, never an error."""
 
-def open_cache(cache_dir: pathlib.Path):
-    """The SQLite cache in ``cache_dir`` (created if need be)."""
-    from requests_cache import SQLiteCache
-    cache_dir = pathlib.Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    return SQLiteCache(cache_dir / "http_cache.sqlite", wal=True)
+    def __init__(self, cache_dir: pathlib.Path) -> None:
+        from requests_cache import SQLiteCache
+        cache_dir = pathlib.Path(cache_dir)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self.backend = SQLiteCache(cache_dir / "http_cache.sqlite", wal=True)
 
-
-class _CacheMixin:
-    """Cache reads and writes of :class:`~incidentsearch.fetch.Fetcher`; ``self.cache`` is the
-    backend (None: no cache)."""
-
-    def _cache_key(self, url: str, headers: dict[str, str] | None, *, method: str = "GET",
-                   body: bytes | None = None) -> str | None:
-        if self.cache is None:
-            return None
-        # a plain key (method, URL as asked, the extra headers; a POST's body): requests-cache's own
-        # key normalises the URL through a full request preparation, two thirds of a cached read's time
+    @staticmethod
+    def key(url: str, headers: dict[str, str] | None = None, *, method: str = "GET",
+            body: bytes | None = None) -> str:
+        """The key of a request: method, URL as asked, the extra headers, a POST's body."""
+        # a plain key: requests-cache's own key normalises the URL through a full request
+        # preparation, two thirds of a cached read's time
         extra = "\n".join(f"{k.lower()}: {v}" for k, v in sorted((headers or {}).items()))
         if method != "GET":
             extra += "\nbody: " + hashlib.sha256(body or b"").hexdigest()
         return hashlib.sha256(f"{method} {url}\n{extra}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
-    def _cached(self, key: str, max_age: float):
+    def get(self, key: str, max_age: float):
+        """The response stored under ``key`` if younger than ``max_age`` seconds, else None."""
         try:
-            cached = self.cache.get_response(key)
+            cached = self.backend.get_response(key)
         except Exception:
             log.warning("HTTP cache read failed; fetching", exc_info=True)
             return None
@@ -50,17 +48,22 @@ class _CacheMixin:
         age = (datetime.now(timezone.utc) - created).total_seconds()
         return cached if age < max_age else None
 
-    def has_cached(self, url: str) -> bool:
-        """Is a response to ``url`` in the cache (fresh or not)? One key lookup, no read."""
-        key = self._cache_key(url, None)
+    def has(self, url: str) -> bool:
+        """Is a response to a plain GET of ``url`` stored (fresh or not)? One key lookup, no read."""
         try:
-            return key is not None and key in self.cache.responses
+            return self.key(url) in self.backend.responses
         except Exception:
             return False
 
-    def _store(self, key: str, resp: requests.Response, keep_s: float) -> None:
+    def store(self, key: str, resp: requests.Response, keep_s: float) -> None:
         try:
             expires = datetime.now(timezone.utc) + timedelta(seconds=keep_s)
-            self.cache.save_response(resp, key, expires)
+            self.backend.save_response(resp, key, expires)
         except Exception:
             log.warning("HTTP cache write failed for %s", resp.url, exc_info=True)
+
+    def close(self) -> None:
+        try:
+            self.backend.close()
+        except Exception:  # pragma: no cover
+            log.debug("closing the cache failed", exc_info=True)

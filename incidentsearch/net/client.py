@@ -1,11 +1,13 @@
 """The :class:`Fetcher`: one per run, a ``requests`` session with an explicit User-Agent,
 connect/read timeouts, its own retry loop (exponential backoff, ``Retry-After`` honoured
-on 429/503 up to a cap), a per-host politeness interval and redirects followed hop by hop.
-robots.txt (:mod:`.robots`), the size and time cap on bodies (:mod:`.adapter`) and the
-HTTP cache (:mod:`.cache`) are its parts; charset decoding is :mod:`incidentsearch.charset`.
+on 429/503 up to a cap) and redirects followed hop by hop. Its parts, each an object it owns
+and hands what it needs: the per-host politeness clock (:class:`.polite.Politeness`), the
+robots.txt rules (:class:`.robots.Robots`, fetched through the fetcher itself), the size and
+time cap on bodies (:class:`.adapter.CappedAdapter`) and the HTTP cache (:class:`.cache.Cache`);
+charset decoding is :mod:`incidentsearch.text.charset`.
 
 ``Fetcher.get`` never raises for network or HTTP trouble: it returns a
-:class:`~incidentsearch.models.Response` whose ``error`` says what went wrong.
+:class:`~incidentsearch.records.Response` whose ``error`` says what went wrong.
 """
 from __future__ import annotations
 
@@ -18,22 +20,23 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 import requests
-from protego import Protego
 from requests.structures import CaseInsensitiveDict
 
-from ..text.charset import decode_body, is_binary_type
 from ..records import Response
-from .adapter import _CappedAdapter
-from .cache import _CacheMixin, open_cache
-from .common import MAX_REDIRECTS, RETRY_AFTER_STATUSES, RETRY_STATUSES, _host_key, _http_date, _redirect_url, parse_retry_after
-from .errors import _HOST_DOWN, _NETWORK_ERRORS, error_text, retryable, unreachable_reason
-from .robots import _RobotsMixin
+from ..text.charset import decode_body, is_binary_type
+from .adapter import CappedAdapter
+from .cache import Cache
+from .common import (MAX_REDIRECTS, RETRY_AFTER_STATUSES, RETRY_STATUSES, host_key, http_date, parse_retry_after,
+                     redirect_url)
+from .errors import HOST_DOWN, NETWORK_ERRORS, error_text, retryable, unreachable_reason
+from .polite import Politeness
+from .robots import ROBOTS_MAX_BYTES, Robots
 from .watch import NetworkWatch
 
 log = logging.getLogger(__name__)
 
 
-class Fetcher(_CacheMixin, _RobotsMixin):
+class Fetcher:
     """Polite, cached, size-capped GET (and POST) requests. Thread-safe."""
 
     def __init__(self, *, user_agent: str, timeout_s: float = 20.0, connect_timeout_s: float = 10.0,
@@ -53,35 +56,22 @@ class Fetcher(_CacheMixin, _RobotsMixin):
         self.max_bytes = max_bytes
         self.respect_robots = respect_robots
         self.cache_expire_s = cache_expire_s
-        # robots.txt groups are matched on the product token ("incidentsearch/0.1 (+url)" -> "incidentsearch")
-        self.robots_token = user_agent.split("/")[0].split()[0]
-
-        self.session = requests.Session()
-        # no cookies kept or sent: every request stands alone (cacheable, replayable, nothing to leak)
-        self.session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-        self.session.headers["User-Agent"] = user_agent
-        self.session.max_redirects = MAX_REDIRECTS
         # the whole body of one response, however slowly it drips: 4 read timeouts, at least a minute
         self.body_deadline_s = body_deadline_s if body_deadline_s is not None else max(4 * timeout_s, 60.0)
-        adapter = _CappedAdapter(max_bytes, body_deadline_s=self.body_deadline_s,
-                                 pool_connections=32, pool_maxsize=32, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
 
-        self.cache = open_cache(cache_dir) if cache_dir is not None else None
+        self.session = self._session(max_bytes)
+        # robots.txt requests go through a session of their own whose adapter stops reading a
+        # body at ROBOTS_MAX_BYTES and keeps that much (the rest of the file is never read)
+        self._robots_session = self._session(ROBOTS_MAX_BYTES, truncate=True)
+
+        self.cache = Cache(cache_dir) if cache_dir is not None else None
+        self.politeness = Politeness()
+        self.robots = Robots(self._fetch_robots, user_agent,
+                             on_unavailable=lambda: self._count("robots_unavailable"))
 
         self.stats: dict[str, int] = {"requests": 0, "cache_hits": 0, "robots_blocked": 0,
                                       "errors": 0, "robots_unavailable": 0, "retries": 0}
         self._stats_lock = threading.Lock()
-        self._locks_lock = threading.Lock()
-        self._host_locks: dict[tuple, threading.Lock] = {}
-        self._robots_locks: dict[tuple, threading.Lock] = {}
-        self._last_start: dict[tuple, float] = {}
-        self._interval: dict[tuple, float] = {}       # host -> the largest interval asked for it
-        # Retry-After is the server's word for the whole host: no request to it before this
-        # (monotonic) time, whichever URL of it asked us to wait
-        self._not_before: dict[tuple, float] = {}
-        self._robots: dict[tuple, Protego | None] = {}
         # hosts that could not be reached at all (DNS, refused, connect timeout) after every
         # retry: later requests to them fail at once instead of repeating the backoff
         self._down: dict[tuple, str] = {}
@@ -97,51 +87,36 @@ class Fetcher(_CacheMixin, _RobotsMixin):
 
     def close(self) -> None:
         self.session.close()
+        self._robots_session.close()
         if self.cache is not None:
-            try:
-                self.cache.close()
-            except Exception:  # pragma: no cover
-                log.debug("closing the cache failed", exc_info=True)
+            self.cache.close()
 
     # -- helpers ---------------------------------------------------------
+    def _session(self, max_bytes: int, *, truncate: bool = False) -> requests.Session:
+        session = requests.Session()
+        # no cookies kept or sent: every request stands alone (cacheable, replayable, nothing to leak)
+        session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        session.headers["User-Agent"] = self.user_agent
+        session.max_redirects = MAX_REDIRECTS
+        adapter = CappedAdapter(max_bytes, body_deadline_s=self.body_deadline_s, truncate=truncate,
+                                pool_connections=32, pool_maxsize=32, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    def has_cached(self, url: str) -> bool:
+        """Is a response to ``url`` in the cache (fresh or not)? One key lookup, no read."""
+        return self.cache is not None and self.cache.has(url)
+
     def _count(self, key: str, n: int = 1) -> None:
         with self._stats_lock:
             self.stats[key] = self.stats.get(key, 0) + n
 
-    def _lock_for(self, table: dict, key: tuple) -> threading.Lock:
-        with self._locks_lock:
-            lock = table.get(key)
-            if lock is None:
-                lock = table[key] = threading.Lock()
-            return lock
-
-    def _wait_turn(self, url: str, interval: float) -> None:
-        """At most one request start per ``interval`` seconds per scheme+host+port, and none
-        before the time a Retry-After from that host named."""
-        key = _host_key(url)
-        with self._lock_for(self._host_locks, key):
-            # the strictest interval any source asked for this host holds for every request to it
-            # (a redirect or a retry from a laxer source must not speed the host up)
-            interval = self._interval[key] = max(interval, self._interval.get(key, 0.0))
-            last = self._last_start.get(key)
-            start = self._not_before.get(key, 0.0)
-            if last is not None and interval > 0:
-                start = max(start, last + interval)
-            delay = start - time.monotonic()
-            if delay > 0:
-                log.debug("politeness: waiting %.2fs for %s://%s:%d", delay, *key)
-                time.sleep(delay)
-            self._last_start[key] = time.monotonic()
-
-    def _host_asked_to_wait(self, key: tuple, wait: float) -> None:
-        with self._locks_lock:
-            until = time.monotonic() + wait
-            if until > self._not_before.get(key, 0.0):
-                self._not_before[key] = until
-
-    def _rate_limited_for(self, key: tuple) -> float:
-        """Seconds the host still asked us to wait (0 if none)."""
-        return max(0.0, self._not_before.get(key, 0.0) - time.monotonic())
+    def _fetch_robots(self, url: str, interval: float) -> Response:
+        """A robots.txt, for :attr:`robots`: as any GET (politeness, retries, cache, redirects)
+        but read no further than ROBOTS_MAX_BYTES, not itself checked against robots.txt and
+        its failures not counted as errors."""
+        return self._fetch(url, interval=interval, expire_after=None, headers=None, robots_fetch=True)
 
     def _error_text(self, exc: BaseException) -> str:
         return error_text(exc, connect_timeout_s=self.connect_timeout_s, timeout_s=self.timeout_s)
@@ -162,7 +137,7 @@ class Fetcher(_CacheMixin, _RobotsMixin):
             error = f"HTTP {status}"
         return Response(url=url, final_url=resp.url or url, status=status, headers=headers,
                         content=content, text=text, encoding=encoding,
-                        date=_http_date(headers.get("Date")), from_cache=from_cache,
+                        date=http_date(headers.get("Date")), from_cache=from_cache,
                         elapsed_s=time.monotonic() - started, error=error)
 
     # -- the public call -------------------------------------------------
@@ -207,13 +182,9 @@ class Fetcher(_CacheMixin, _RobotsMixin):
             max_age = self.cache_expire_s
         else:
             max_age = float(expire_after)
-        try:
-            key = self._cache_key(url, headers, method=method, body=body)
-        except requests.exceptions.RequestException as exc:
-            count_error()
-            return Response(url=url, error=self._error_text(exc))
+        key = self.cache.key(url, headers, method=method, body=body) if self.cache is not None else None
         if key is not None and max_age > 0:
-            cached = self._cached(key, max_age)
+            cached = self.cache.get(key, max_age)
             if cached is not None:
                 self._count("cache_hits")
                 log.debug("cache hit %s", url)
@@ -223,17 +194,17 @@ class Fetcher(_CacheMixin, _RobotsMixin):
         # for its host, is checked against that host's robots.txt and may not leave http(s)
         current, hops, history = url, 0, []
         while True:
-            host = _host_key(current)
+            host = host_key(current)
             if host in self._down:
                 count_error()
                 return Response(url=url, error=f"{self._down[host]} (host unreachable earlier in this run; "
                                                "not retried)", elapsed_s=time.monotonic() - started)
             if self.respect_robots and not robots_fetch:
-                rules = self._robots_for(current, interval)
+                allowed = self.robots.allows(current, interval)
                 if host in self._down:          # robots.txt found the host unreachable: do not ask again
                     count_error()
                     return Response(url=url, error=self._down[host], elapsed_s=time.monotonic() - started)
-                if rules is not None and not rules.can_fetch(current, self.robots_token):
+                if not allowed:
                     self._count("robots_blocked")
                     log.info("disallowed by robots.txt: %s", current)
                     err = "disallowed by robots.txt"
@@ -241,8 +212,9 @@ class Fetcher(_CacheMixin, _RobotsMixin):
                         err = f"redirected to {current}, {err}"
                     return Response(url=url, error=err, robots_blocked=True,
                                     elapsed_s=time.monotonic() - started)
-            got = self._attempts(url, current, interval=interval, headers=headers,
-                                 count_error=count_error, started=started, method=method, body=body)
+            got = self._attempts(url, current, interval=interval, headers=headers, count_error=count_error,
+                                 started=started, method=method, body=body,
+                                 session=self._robots_session if robots_fetch else self.session)
             if isinstance(got, Response):
                 return got
             resp = got
@@ -254,7 +226,7 @@ class Fetcher(_CacheMixin, _RobotsMixin):
                 log.info("%s: too many redirects", url)
                 return Response(url=url, final_url=current, error="too many redirects",
                                 elapsed_s=time.monotonic() - started)
-            nxt = _redirect_url(resp.url or current, target)
+            nxt = redirect_url(resp.url or current, target)
             try:
                 scheme, hostname = urlsplit(nxt).scheme.lower(), urlsplit(nxt).hostname
             except ValueError:
@@ -280,30 +252,30 @@ class Fetcher(_CacheMixin, _RobotsMixin):
             log.info("%s: %s", url, result.error)
         if key is not None and (status == 200 or robots_fetch and status in (404, 410)):
             # a missing robots.txt is an answer too ("allow all"): a re-run need not ask again
-            self._store(key, resp, max(self.cache_expire_s, max_age))
+            self.cache.store(key, resp, max(self.cache_expire_s, max_age))
         return result
 
     def _attempts(self, url: str, current: str, *, interval: float, headers: dict[str, str] | None,
-                  count_error, started: float, method: str = "GET", body: bytes | None = None):
-        """One hop (``current``, asked for ``url``) with its retries: the last requests.Response,
-        or a Response carrying the error."""
-        host = _host_key(current)
+                  count_error, started: float, method: str, body: bytes | None, session: requests.Session):
+        """One hop (``current``, asked for ``url``) with its retries, through ``session``: the last
+        requests.Response, or a Response carrying the error."""
+        host = host_key(current)
         timeout = (self.connect_timeout_s, self.timeout_s)
         attempt = 0
         while True:
-            owed = self._rate_limited_for(host)
+            owed = self.politeness.owed(host)
             if owed > self.max_retry_after_s:
                 count_error()
                 err = f"rate limited: Retry-After {owed:.0f} s exceeds cap (host asked earlier in this run; not asked)"
                 log.info("%s: %s", current, err)
                 return Response(url=url, error=err, elapsed_s=time.monotonic() - started)
-            self._wait_turn(current, interval)
+            self.politeness.wait_turn(current, interval)
             self._count("requests")
             log.debug("%s %s (attempt %d)", method, current, attempt + 1)
             try:
-                resp = self.session.request(method, current, headers=headers, data=body, timeout=timeout,
+                resp = session.request(method, current, headers=headers, data=body, timeout=timeout,
                                             allow_redirects=False, verify=True)
-            except _NETWORK_ERRORS as exc:
+            except NETWORK_ERRORS as exc:
                 err = self._error_text(exc)
                 unreached = unreachable_reason(exc)
                 if unreached and self.network.fail(host[1], unreached):
@@ -325,7 +297,7 @@ class Fetcher(_CacheMixin, _RobotsMixin):
                     continue
                 log.info("%s: %s", current, err)
                 count_error()
-                if err in _HOST_DOWN or err.startswith("connect timeout") or unreached:
+                if err in HOST_DOWN or err.startswith("connect timeout") or unreached:
                     self._down[host] = err
                 return Response(url=url, final_url=current if current != url else None, error=err,
                                 elapsed_s=time.monotonic() - started)
@@ -336,7 +308,7 @@ class Fetcher(_CacheMixin, _RobotsMixin):
             if status in RETRY_AFTER_STATUSES:
                 wait = parse_retry_after(resp.headers.get("Retry-After"))
                 if wait is not None:
-                    self._host_asked_to_wait(host, wait)
+                    self.politeness.asked_to_wait(host, wait)
                     if wait > self.max_retry_after_s:
                         err = f"rate limited: Retry-After {wait:.0f} s exceeds cap"
                         log.info("%s: %s (%gs)", current, err, self.max_retry_after_s)

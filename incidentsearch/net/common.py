@@ -1,4 +1,4 @@
-"""Constants and pure helpers of the fetch package: retry statuses, ``Retry-After`` and
+"""Constants and pure helpers of the net package: retry statuses, ``Retry-After`` and
 HTTP dates, the scheme+host+port key of a URL, redirect targets. No I/O."""
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - now)
 
 
-def _http_date(value: str | None) -> datetime | None:
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP date header (``Date``, ``Last-Modified``) as an aware UTC datetime, or None."""
     if not value:
         return None
     try:
@@ -50,13 +51,14 @@ def _http_date(value: str | None) -> datetime | None:
     return dt.astimezone(timezone.utc)
 
 
-def _host_key(url: str) -> tuple[str, str, int]:
+def host_key(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of a URL: what politeness, robots.txt and "host down" are kept per."""
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
 
-def _redirect_url(base: str, location: str) -> str:
+def redirect_url(base: str, location: str) -> str:
     """The absolute URL a Location header points to (as requests resolves it)."""
     if location.startswith("//"):
         location = f"{urlsplit(base).scheme}:{location}"

@@ -6,23 +6,23 @@ from __future__ import annotations
 import requests
 import urllib3
 
-_HOST_DOWN = ("DNS lookup failed", "connection refused")
+HOST_DOWN = ("DNS lookup failed", "connection refused")
 
 
-class _TooLarge(Exception):
+class TooLarge(Exception):
     """The body (after decompression) exceeds the cap; raised from the adapter."""
 
 
-class _Truncated(requests.exceptions.ContentDecodingError):
+class Truncated(requests.exceptions.ContentDecodingError):
     """The connection ended cleanly but the gzip/deflate stream inside did not."""
 
 
-class _BodyDeadline(requests.exceptions.ReadTimeout):
+class BodyDeadline(requests.exceptions.ReadTimeout):
     """The whole body did not arrive within the body deadline (a server dripping bytes)."""
 
 
 # What a GET may raise for network reasons; anything else is a bug and propagates.
-_NETWORK_ERRORS = (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError, _TooLarge)
+NETWORK_ERRORS = (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError, TooLarge)
 
 
 def _cause_chain(exc: BaseException):
@@ -39,16 +39,16 @@ def _cause_chain(exc: BaseException):
                  if isinstance(x, BaseException)]
 
 
-def _first_line(text: str, limit: int = 200) -> str:
+def first_line(text: str, limit: int = 200) -> str:
     line = str(text).strip().splitlines()[0] if str(text).strip() else ""
     return line[:limit]
 
 
 def error_text(exc: BaseException, *, connect_timeout_s: float, timeout_s: float) -> str:
     """What went wrong with a GET, in one line (the ``Response.error`` text)."""
-    if isinstance(exc, (_TooLarge, _Truncated)):
+    if isinstance(exc, (TooLarge, Truncated)):
         return str(exc)
-    if isinstance(exc, _BodyDeadline):
+    if isinstance(exc, BodyDeadline):
         return f"timeout: {exc}"
     if isinstance(exc, requests.exceptions.TooManyRedirects):
         return "too many redirects"
@@ -57,7 +57,7 @@ def error_text(exc: BaseException, *, connect_timeout_s: float, timeout_s: float
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return f"timeout after {timeout_s:g}s"
     if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS error: " + _first_line(str(exc))
+        return "TLS error: " + first_line(str(exc))
     if isinstance(exc, (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)):
         return "unsupported URL scheme"
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.URLRequired)):
@@ -78,11 +78,11 @@ def error_text(exc: BaseException, *, connect_timeout_s: float, timeout_s: float
             if type(e).__name__ == "NameResolutionError" or "Name or service not known" in str(e):
                 return "DNS lookup failed"
         if not in_body:
-            return "connection error: " + _first_line(str(exc))
+            return "connection error: " + first_line(str(exc))
     if isinstance(exc, (requests.exceptions.ChunkedEncodingError,
                         requests.exceptions.ContentDecodingError)):
-        return "broken response body: " + _first_line(str(exc))
-    return f"request failed: {type(exc).__name__}: {_first_line(str(exc))}"
+        return "broken response body: " + first_line(str(exc))
+    return f"request failed: {type(exc).__name__}: {first_line(str(exc))}"
 
 
 def unreachable_reason(exc: BaseException) -> str | None:
@@ -117,9 +117,9 @@ def unreachable_reason(exc: BaseException) -> str | None:
 
 def retryable(exc: BaseException) -> bool:
     """Whether another attempt may go better (connection trouble, timeouts, a broken body)."""
-    if isinstance(exc, (_TooLarge, requests.exceptions.TooManyRedirects, requests.exceptions.SSLError,
+    if isinstance(exc, (TooLarge, requests.exceptions.TooManyRedirects, requests.exceptions.SSLError,
                         requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
                         requests.exceptions.MissingSchema)):
         return False
     return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                            requests.exceptions.ChunkedEncodingError, _Truncated))
+                            requests.exceptions.ChunkedEncodingError, Truncated))
