@@ -148,9 +148,9 @@ def plan_archive(outlets, incidents: list[Incident], chosen: list[Incident], glo
     d = outlets.defaults
     spec = ScanSpec(incidents=tuple(incidents), chosen=tuple(i.id for i in chosen), glossary=glossary,
                     window=window, hosts=outlet_hosts(outlets), user_agent=d.user_agent,
-                    respect_robots=d.respect_robots)
+                    respect_robots=d.respect_robots, rate_limit_s=d.rate_limit_s)
     files = expand(archives, base=base or CC_NEWS_BASE, spans=list(spec.windows().values()),
-                   user_agent=d.user_agent, respect_robots=d.respect_robots)
+                   user_agent=d.user_agent, respect_robots=d.respect_robots, rate_limit_s=d.rate_limit_s)
     return spec, files
 
 

@@ -54,7 +54,8 @@ _WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 
 
 def expand(args: list[str], *, base: str = CC_NEWS_BASE, spans: list[tuple[date, date]] = (),
-           user_agent: str = "incidentsearch", respect_robots: bool = True) -> list[tuple[str, int | None]]:
+           user_agent: str = "incidentsearch", respect_robots: bool = True,
+           rate_limit_s: float = 1.0) -> list[tuple[str, int | None]]:
     """Each --archive argument to WARC file locations, with their sizes when known (local).
 
     Local WARC/WARC.gz files; folders (their ``*.warc(.gz)`` files, recursively); globs;
@@ -66,7 +67,7 @@ def expand(args: list[str], *, base: str = CC_NEWS_BASE, spans: list[tuple[date,
 
     def remote(url):
         try:
-            return open_stream(url, user_agent=user_agent, respect_robots=respect_robots)
+            return open_stream(url, user_agent=user_agent, respect_robots=respect_robots, rate_limit_s=rate_limit_s)
         except StreamError as e:
             raise LocationError(str(e)) from e
 

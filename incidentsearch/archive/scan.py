@@ -47,6 +47,7 @@ class ScanSpec:
     hosts: dict[str, str] = field(default_factory=dict)   # host -> outlet id (outlets.yaml)
     user_agent: str = "incidentsearch"
     respect_robots: bool = True
+    rate_limit_s: float = 1.0                  # between two requests to a host (outlets.yaml's defaults)
     max_record_bytes: int = MAX_RECORD_BYTES
     # the sentence encoder costs ~20 ms a page the matcher is unsure of: at CC-NEWS scale that would be
     # the scan's bottleneck, so a scan weighs with the matcher's lexical weights unless asked
@@ -146,7 +147,8 @@ class _Counting(io.RawIOBase):
 def _open(loc: str, spec: ScanSpec):
     if is_remote(loc):
         from ..net import open_stream
-        return open_stream(loc, user_agent=spec.user_agent, respect_robots=spec.respect_robots)
+        return open_stream(loc, user_agent=spec.user_agent, respect_robots=spec.respect_robots,
+                           rate_limit_s=spec.rate_limit_s)
     return open(loc, "rb")
 
 
