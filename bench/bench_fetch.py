@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from incidentsearch.config import OutletsFile, load_incidents  # noqa: E402
 from incidentsearch.net import Fetcher  # noqa: E402
 from incidentsearch.match import Matcher  # noqa: E402
-from incidentsearch.search.listings import ListingSearch, plan  # noqa: E402
+from incidentsearch.live.listings import ListingSearch, plan  # noqa: E402
 from incidentsearch.results.folder import Store  # noqa: E402
 
 FEED = ("<?xml version='1.0'?><rss version='2.0'><channel><title>t</title><item><title>Day {day}: "

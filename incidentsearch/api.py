@@ -24,7 +24,7 @@ from .config import load_incidents as _load_incidents_dir
 from .config import load_outlets as _load_outlets_file
 from .records import Hit
 from .results.folder import read_hits
-from .search.setup import SelectionError, config_bytes, default_cache_dir, make_fetcher, select, unwritable
+from .live.setup import SelectionError, config_bytes, default_cache_dir, make_fetcher, select, unwritable
 
 __all__ = ["ConfigError", "Run", "SelectionError", "load_incidents", "load_outlets", "scan_archive", "search"]
 
@@ -101,8 +101,8 @@ def search(queries: str | Path = "queries", outlets: str | Path = "outlets.yaml"
     ask again); ``record``: write the WARC recording. ``fetcher``: anything with the Fetcher's
     ``get``/``post`` (a :class:`~incidentsearch.net.replay.Replay`, for instance)."""
     from .match import Matcher
-    from .search.job import JobOptions, run_job
-    from .search.plan import override_window, plan
+    from .live.job import JobOptions, run_job
+    from .live.plan import override_window, plan
 
     queries, outlets_path, results = Path(queries), Path(outlets), Path(results)
     since, until = _day(since, "since"), _day(until, "until")
@@ -144,7 +144,7 @@ def scan_archive(archives: str | Iterable[str], queries: str | Path = "queries",
     processes (default: one per core); ``scheduler``: a Dask cluster (``tcp://host:8786``)."""
     from .archive.driver import ArchiveOptions, plan_archive, run_archive
     from .archive.locations import LocationError
-    from .search.plan import override_window
+    from .live.plan import override_window
 
     locs = _ids(archives)
     queries, outlets_path, results = Path(queries), Path(outlets), Path(results)

@@ -12,7 +12,7 @@ from werkzeug import Response
 from incidentsearch.config import OutletsFile, load_incidents
 from incidentsearch.net import Fetcher
 from incidentsearch.match import Matcher
-from incidentsearch.search.listings import ListingSearch, plan
+from incidentsearch.live.listings import ListingSearch, plan
 from incidentsearch.results.folder import Store, read_hits
 
 from conftest import ROOT, shared_or_skip

@@ -103,3 +103,15 @@ def test_loaders_and_the_matcher_explain():
     said = m.explain("ДРГ зашла в Грайворонский район Белгородской области", lang="ru",
                      published=date(2023, 5, 22))
     assert "grayvoron-2023: HIT" in said
+
+
+def test_every_public_name_resolves_whatever_was_imported_first():
+    """``incidentsearch.search`` is the function even after a subpackage was imported (a
+    subpackage named ``search`` would shadow it: the live search's package is ``live``)."""
+    import incidentsearch.archive.driver  # noqa: F401
+    import incidentsearch.live.job  # noqa: F401
+
+    assert incidentsearch.search.__module__ == "incidentsearch.api" and callable(incidentsearch.scan_archive)
+    for name in incidentsearch.__all__:
+        assert getattr(incidentsearch, name) is not None, name
+    assert not any(isinstance(getattr(incidentsearch, n), type(incidentsearch)) for n in incidentsearch.__all__)

@@ -1,4 +1,4 @@
-"""search/articles.py and text/extract.py: extraction and dates on real pages (../shared answer keys), agency datelines from
+"""live/articles.py and text/extract.py: extraction and dates on real pages (../shared answer keys), agency datelines from
 real dataset rows, and capture against a local server (live, redirect, Wayback fallback,
 Google News, hostile URLs). No network but 127.0.0.1."""
 from __future__ import annotations
@@ -16,10 +16,10 @@ import pytest
 from werkzeug import Response as WResponse
 
 from conftest import shared_or_skip
-from incidentsearch.search import articles
+from incidentsearch.live import articles
 from incidentsearch.config import WaybackSource
 from incidentsearch.results.folder import IncidentFolder, article_name
-from incidentsearch.search.articles import capture
+from incidentsearch.live.articles import capture
 from incidentsearch.text.extract import LEAD_CHARS, Article, dateline, extract, strip_site_suffix
 from incidentsearch.net import Fetcher
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from incidentsearch.cli import console
 from incidentsearch.config import load_all
-from incidentsearch.search.listings import plan
+from incidentsearch.live.listings import plan
 
 from conftest import ROOT
 

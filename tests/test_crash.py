@@ -48,7 +48,7 @@ from warcio.archiveiterator import ArchiveIterator
 from werkzeug import Response as WResponse
 
 from incidentsearch.results.folder import IncidentFolder, article_name
-from incidentsearch.search.articles import capture
+from incidentsearch.live.articles import capture
 from incidentsearch.results.clusters import canonical_url
 from incidentsearch.records import Response
 from incidentsearch.results.folder import TEMP_NAME, Store, read_hits, sweep_temp
@@ -595,7 +595,7 @@ def test_paths_are_built_only_from_constants_and_hashed_names():
         # (module, function, the joined part): why it is safe
         ("results/folder.py", "__init__", "incident_id"),            # the incident id: config's ID_RE [a-z0-9-]
         ("results/folder.py", "__init__", "day"),                    # date.isoformat()
-        ("search/setup.py", "unwritable", "date.today().isoformat()"),   # the --results probe: today's folder
+        ("live/setup.py", "unwritable", "date.today().isoformat()"),   # the --results probe: today's folder
         ("api.py", "_hits", "inc"),                # a chosen incident's id: config's ID_RE [a-z0-9-]
         ("api.py", "folder_of", "incident"),       # the caller's own argument; read only, nothing written
         ("results/folder.py", "save_article", 'f"{name}.html"'),     # name = article_name(rec.url): 20 hex of sha1
@@ -605,7 +605,7 @@ def test_paths_are_built_only_from_constants_and_hashed_names():
          'path.name.replace("_headlines.jsonl", "_leads.jsonl")'),
         ("cli/main.py", "_replay", "name"),                      # a replayed config name, checked, in a temp dir
         ("results/warc.py", "_repair_tail", 'f"{self.path.name}.unreadable-{os.getpid()}"'),
-        ("search/setup.py", "default_cache_dir", '"incidentsearch"'),
+        ("live/setup.py", "default_cache_dir", '"incidentsearch"'),
         ("archive/locations.py", "_resolve", "path"),   # read only: a line of the user's own local warc.paths listing
     }
     found = set()
@@ -630,8 +630,8 @@ def test_paths_are_built_only_from_constants_and_hashed_names():
                 assert ".." not in part.value and not part.value.startswith("/"), (mod, part.value)
                 continue
             found.add((mod, where.get(n, "<module>"), ast.get_source_segment(src, part)))
-    found.discard(("search/setup.py", "default_cache_dir", '"incidentsearch"'))
-    reviewed.discard(("search/setup.py", "default_cache_dir", '"incidentsearch"'))
+    found.discard(("live/setup.py", "default_cache_dir", '"incidentsearch"'))
+    reviewed.discard(("live/setup.py", "default_cache_dir", '"incidentsearch"'))
     assert found == reviewed, f"new path joins to review: {sorted(found - reviewed)}; gone: {sorted(reviewed - found)}"
     folder = (PACKAGE / "results" / "folder.py").read_text(encoding="utf-8")
     assert "name = article_name(rec.url)" in folder
@@ -654,7 +654,7 @@ def test_every_write_is_an_append_to_jsonl_or_a_temp_file_renamed():
         ("cli/main.py", "_replay", "(root / name).write_bytes(data)"),         # configs into a TemporaryDirectory
         ("results/folder.py", "temp_path", ('tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", '
                                    'dir=path.parent)')),                     # atomic_write's temp file
-        ("search/setup.py", "unwritable", 'tempfile.mkstemp(prefix=".write-check.", dir=day)'),   # --results probe, removed
+        ("live/setup.py", "unwritable", 'tempfile.mkstemp(prefix=".write-check.", dir=day)'),   # --results probe, removed
         ("cli/main.py", "main", "os.open(os.devnull, os.O_WRONLY)"),           # a closed pipe: stdout to nowhere
     }
     found = set()

@@ -18,7 +18,7 @@ from werkzeug import Response
 
 from incidentsearch import cli
 from incidentsearch.net import Fetcher
-from incidentsearch.search.resolve import Item, Resolver, same_title
+from incidentsearch.live.resolve import Item, Resolver, same_title
 from incidentsearch.records import Response as Resp
 from incidentsearch.sources import ParseError
 from incidentsearch.sources import google_news_links as gnl

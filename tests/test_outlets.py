@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, quote_plus, urlsplit
 import pytest
 
 from incidentsearch.config import load_incidents, load_outlets
-from incidentsearch.search.listings import plan
+from incidentsearch.live.listings import plan
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTLETS_FILE = ROOT / "outlets.yaml"

@@ -5,7 +5,7 @@ from datetime import date
 
 from incidentsearch import sources
 from incidentsearch.config import OutletsFile, date_step, load_incidents
-from incidentsearch.search.listings import periods, plan
+from incidentsearch.live.listings import periods, plan
 
 from conftest import ROOT
 
@@ -92,7 +92,7 @@ class _CacheFake:
 
 def _rerun(tmp_path, cached_but):
     from incidentsearch.match import Matcher
-    from incidentsearch.search.listings import ListingSearch
+    from incidentsearch.live.listings import ListingSearch
     from incidentsearch.results.folder import Store
 
     out = OutletsFile.model_validate({"outlets": [

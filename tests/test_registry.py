@@ -98,7 +98,7 @@ def _private_imports(path: Path) -> list[str]:
 
 
 OWN = [*sorted((PACKAGE / "sources").glob("*.py")), PACKAGE / "config" / "sources.py",
-       PACKAGE / "config" / "base.py", PACKAGE / "search" / "check.py", PACKAGE / "text" / "words.py",
+       PACKAGE / "config" / "base.py", PACKAGE / "live" / "check.py", PACKAGE / "text" / "words.py",
        PACKAGE / "text" / "dates.py"]
 
 
@@ -108,7 +108,7 @@ def test_no_private_names_of_other_modules(path):
 
 
 def test_kind_lookups_go_through_the_registry():
-    for rel in ("search/check.py", "search/listings.py", "sources/__init__.py"):
+    for rel in ("live/check.py", "live/listings.py", "sources/__init__.py"):
         text = (PACKAGE / rel).read_text(encoding="utf-8")
         for old in ('"probe_url"', '"NEWEST_FIRST"', '"max_snapshots"', '"max_children"', '"CAP"',
                     'hasattr(mod, "build_url")'):

@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 from pydantic import TypeAdapter
 
-from incidentsearch.search import check as checkmod
+from incidentsearch.live import check as checkmod
 from incidentsearch.results.folder import IncidentFolder
-from incidentsearch.search.articles import capture
+from incidentsearch.live.articles import capture
 from incidentsearch.config import ConfigError, OutletsFile, Source, TelegramSource, load_incidents, load_outlets
 from incidentsearch.net import Fetcher
 from incidentsearch.match import Matcher
 from incidentsearch.records import Parsed, Response
-from incidentsearch.search.listings import ListingSearch, plan
+from incidentsearch.live.listings import ListingSearch, plan
 from incidentsearch.sources import ParseError, build_url, telegram
 from incidentsearch.results.folder import Store, read_hits
 

@@ -18,7 +18,7 @@ from werkzeug import Response as WResponse
 
 from incidentsearch.config import WaybackSource, load_outlets
 from incidentsearch.net import Fetcher
-from incidentsearch.search.articles import capture
+from incidentsearch.live.articles import capture
 from incidentsearch.sources import ParseError, wayback
 
 RATE_S = 0.5

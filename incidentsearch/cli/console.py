@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from urllib.parse import unquote
 
-from ..search.listings import ListingSearch
+from ..live.listings import ListingSearch
 from ..results.folder import Store
 
 

@@ -17,8 +17,8 @@ from .. import __version__
 from . import console
 from ..config import ConfigError, load_all, load_glossary
 from ..match import Matcher
-from ..search.plan import override_window, plan
-from ..search.setup import (SelectionError, config_bytes, default_cache_dir, make_fetcher, select,
+from ..live.plan import override_window, plan
+from ..live.setup import (SelectionError, config_bytes, default_cache_dir, make_fetcher, select,
                             unwritable)
 
 EXIT_OK, EXIT_SOURCES_FAILED, EXIT_USAGE = 0, 1, 2
@@ -291,7 +291,7 @@ def _explain(args) -> int:
 def _check(args, outlets, chosen, outlet_ids) -> int:
     """Every source probed side by side, each row printed as its answer comes; the last line
     says when no host could be reached at all."""
-    from ..search.check import check, row, summary, widths
+    from ..live.check import check, row, summary, widths
 
     fetcher = _fetcher(args, outlets, retries=1)       # a probe: one retry, not the run's patience
     w = widths(outlets)
@@ -320,7 +320,7 @@ def _check(args, outlets, chosen, outlet_ids) -> int:
 
 
 def _run(args, argv, outlets, incidents, chosen, tasks, *, fetcher=None) -> int:
-    from ..search.job import JobOptions, run_job
+    from ..live.job import JobOptions, run_job
 
     bad = unwritable(args.results)
     if bad:

@@ -8,7 +8,7 @@ Request: ``<spec.url>?q=<query>`` (``spec.url`` defaults to ``https://t.me/s/<ch
 it can point at a mirror or a local server). The window is not part of the request:
 the preview has no date filter, so the pipeline pages back until every dated post of a
 page is older than the window's start (``Parsed.next_url`` and the stop rule in
-``search.listings.ListingSearch.run_task``).
+``live.listings.ListingSearch.run_task``).
 
 Answer, in the markup t.me serves (and that public scrapers read):
 - one ``div.tgme_widget_message[data-post="<channel>/<id>"]`` per post, newest last;

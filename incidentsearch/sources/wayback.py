@@ -18,7 +18,7 @@ collapse=urlkey, showResumeKey). The CDX server pages by resume key: ``page`` > 
   datePublished if any, ``extra={"snapshot", "timestamp"}``; no title, no candidate.
 - a refusal ("...AccessControlException: Blocked Site Error"): ParseError("Wayback refused: ...").
 
-The article stage's copy of one page (``search.articles``) is asked of the same service, through
+The article stage's copy of one page (``live.articles``) is asked of the same service, through
 the same source: ``page_captures_url`` (the newest 200 capture up to the window's end, else the
 first after), ``page_capture`` (its timestamp) and ``snapshot_url``, at the source's ``url`` and
 ``rate_limit_s`` (``endpoint``; ``for_articles`` picks the configured source).

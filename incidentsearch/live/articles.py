@@ -36,7 +36,7 @@ def _host(url: str | None) -> str:
 
 def google_news_target(url: str) -> str | None:
     """The publisher URL inside an old-style Google News article id (CBMi...), if any. Current
-    (opaque) ids are resolved by the search stage (``search.resolve``): a hit from a
+    (opaque) ids are resolved by the search stage (``live.resolve``): a hit from a
     Google News search then already carries the publisher's URL, and the Google link in ``via``."""
     if _host(url) not in GOOGLE_NEWS_HOSTS:
         return None

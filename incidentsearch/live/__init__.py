@@ -1,4 +1,5 @@
-"""The live search: from the configs to hits, article pages and finished folders.
+"""The live search: from the configs to hits, article pages and finished folders. (Named
+``live``, not ``search``, so that ``incidentsearch.search`` stays the API's function.)
 
 - ``setup``     what a run needs before its first request (the chosen incidents and outlets,
                 the fetcher, the results folder checked); shared by the CLI and the API
