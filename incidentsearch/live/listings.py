@@ -271,7 +271,7 @@ class ListingSearch:
             self._log_failure(task, url, resp.error or f"HTTP {resp.status}", st.errors[-1])
             return None
         try:
-            parsed = sources.module(task.spec.kind).parse(task.spec, resp)
+            parsed = sources.kind(task.spec.kind).parse(task.spec, resp)
         except sources.ParseError as e:
             st.errors.append(f"{url}: cannot parse as {task.spec.kind}: {e}")
             log.warning("%s[%d] %s", task.outlet.id, task.index, st.errors[-1])

@@ -157,7 +157,7 @@ class Fallback:
         if not resp.ok:
             return None
         try:
-            parsed = sources.module("gdelt").parse(spec, resp)
+            parsed = sources.kind("gdelt").parse(spec, resp)
         except ParseError:
             return None
         return self._pick(parsed.candidates, item, site)
@@ -177,7 +177,7 @@ class Fallback:
                 if not resp.ok:
                     continue
                 try:
-                    parsed = sources.module("sitemap").parse(spec, resp)
+                    parsed = sources.kind("sitemap").parse(spec, resp)
                 except ParseError:
                     continue
                 found = self._pick(parsed.candidates, item, site)
