@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timezone
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,8 @@ class Hit:
     reasons: tuple[str, ...] | None = None     # ... and why the listing could not
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    ALWAYS = ("incident", "outlet", "lang", "title", "url", "published", "score", "matched", "source",
-              "query", "found_at", "listing_url")
+    ALWAYS: ClassVar[tuple[str, ...]] = ("incident", "outlet", "lang", "title", "url", "published", "score",
+                                         "matched", "source", "query", "found_at", "listing_url")
 
     @classmethod
     def of(cls, match: "Match", *, outlet: str, lang: str | None, title: str, url: str, published: str | None,
@@ -164,18 +164,19 @@ class Hit:
                    listing_url=listing_url, **more)
 
     def as_dict(self) -> dict:
-        """The JSON line: the fields every hit has, then the optional ones that are set (a hit of
-        the live search always says ``date_method`` and ``decided_by``, null or not)."""
-        out = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if f.name == "extra":
-                out.update(v)
-            elif f.name in self.ALWAYS or v is not None or (f.name in ("date_method", "decided_by")
-                                                          and self.undecided is None) \
-                    or (f.name == "warc_date" and self.warc_file is not None):
-                out[f.name] = list(v) if isinstance(v, tuple) else v
+        """The JSON line: the fields every hit has, then the optional ones that are set, then
+        ``extra``."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        out = {k: list(v) if isinstance(v, tuple) else v for k, v in out.items() if self._shown(k, v)}
+        out.update(self.extra)
         return out
+
+    def _shown(self, name: str, value) -> bool:
+        if name in self.ALWAYS or value is not None:
+            return True
+        if name in ("date_method", "decided_by"):
+            return self.undecided is None      # a hit says them, null or not; a pending headline when set
+        return name == "warc_date" and self.warc_file is not None   # an archive hit: its crawl date, or null
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Hit":
