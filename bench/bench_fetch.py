@@ -100,7 +100,7 @@ def one_run(outlets, incs, *, parallel: int, cache: Path | None, interval: float
     tmp = Path(tempfile.mkdtemp(prefix="bench-fetch-"))
     store = Store(tmp, "2026-01-01")
     fetcher = Fetcher(user_agent="incidentsearch-bench/1", rate_limit_s=interval, retries=0, cache_dir=cache)
-    run = ListingSearch(outlets, incs, fetcher=fetcher, store=store, matcher=Matcher(incs))
+    run = ListingSearch(outlets, incs, fetcher=fetcher, store=store, matcher=Matcher(incs, semantic=False))
     t = time.perf_counter()
     run.run_all(plan(outlets, incs), parallel=parallel)
     elapsed = time.perf_counter() - t
