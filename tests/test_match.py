@@ -347,3 +347,17 @@ def test_without_the_sentence_encoder_the_lexical_weights_decide():
     got = lexical.best(title, published=date(2022, 10, 15))
     assert [m.incident for m in got] == ["soloti-2022"]
     assert not any(f.startswith("semantic:") for f in got[0].matched)
+
+
+def test_the_stream_over_processes_gives_the_answers_of_one_process():
+    """``best_stream`` on 2 processes: the same matches, in the same order, as ``Matcher.best`` here
+    (the workers send back only the headlines that match)."""
+    from incidentsearch.match import best_stream
+
+    rows = dev_rows()
+    matcher = Matcher.from_folder(ROOT / "queries", semantic=False)
+    items = [(k, r["headline"], date.fromisoformat(r["date"]) if r.get("date") else None, r.get("lang"))
+             for k, r in enumerate(rows * 3)]
+    here = [(k, found) for k, t, d, lang in items if (found := matcher.best(t, published=d, lang=lang))]
+    assert here, "some dev headlines match"
+    assert list(best_stream(matcher, iter(items), workers=2, chunk=50)) == here

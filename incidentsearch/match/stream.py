@@ -16,7 +16,13 @@ def _init_worker(incidents, settings) -> None:
 
 
 def _best_chunk(chunk):
-    return [(key, _WORKER.best(title, published=day, lang=lang)) for key, title, day, lang in chunk]
+    """The chunk's headlines that match, with their matches (the rest never leave the worker)."""
+    out = []
+    for key, title, day, lang in chunk:
+        found = _WORKER.best(title, published=day, lang=lang)
+        if found:
+            out.append((key, found))
+    return out
 
 
 def best_stream(matcher: Matcher, items, *, workers: int = 0, chunk: int = 2000):
@@ -50,6 +56,6 @@ def best_stream(matcher: Matcher, items, *, workers: int = 0, chunk: int = 2000)
         for c in chunks():
             pending.append(pool.apply_async(_best_chunk, (c,)))
             if len(pending) >= 2 * workers:
-                yield from ((k, m) for k, m in pending.popleft().get() if m)
+                yield from pending.popleft().get()
         while pending:
-            yield from ((k, m) for k, m in pending.popleft().get() if m)
+            yield from pending.popleft().get()
