@@ -10,23 +10,10 @@ import pytest
 
 import incidentsearch
 from conftest import ROOT
-from test_seeds import SEEDS, seeds_site  # noqa: F401 (a fixture)
-
-OUTLETS = """\
-defaults: {{rate_limit_s: 0, timeout_s: 5, connect_timeout_s: 2, retries: 0}}
-outlets:
-  - id: seeds
-    name: The seed reports
-    lang: [en]
-    sources:
-      - {{kind: rss, url: "{base}/feed.xml"}}
-{more}"""
-
+from test_seeds import SEEDS, seeds_outlets, seeds_site  # noqa: F401 (a fixture)
 
 def _outlets(tmp_path, base: str, more: str = "") -> str:
-    path = tmp_path / "outlets.yaml"
-    path.write_text(OUTLETS.format(base=base, more=more), encoding="utf-8")
-    return str(path)
+    return str(seeds_outlets(tmp_path, base, more))
 
 
 def test_search_returns_both_seed_reports_under_their_incidents(tmp_path, seeds_site):  # noqa: F811

@@ -65,6 +65,21 @@ def feed(base: str, items) -> bytes:
     return "\n".join(out).encode()
 
 
+def seeds_outlets(tmp_path, base: str, more: str = ""):
+    """An outlets.yaml with one outlet, the seeds' feed (and ``more`` outlets' YAML after it)."""
+    path = tmp_path / "outlets.yaml"
+    path.write_text(f"""\
+defaults: {{rate_limit_s: 0, timeout_s: 5, connect_timeout_s: 2, retries: 0}}
+outlets:
+  - id: seeds
+    name: The seed reports
+    lang: [en]
+    sources:
+      - {{kind: rss, url: "{base}/feed.xml"}}
+{more}""", encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def seeds_site(httpserver):
     base = httpserver.url_for("").rstrip("/")
@@ -81,16 +96,7 @@ def seeds_site(httpserver):
 
 def test_both_seed_reports_are_found_end_to_end(tmp_path, seeds_site, guarded_env):
     base, items = seeds_site
-    outlets = tmp_path / "outlets.yaml"
-    outlets.write_text(f"""\
-defaults: {{rate_limit_s: 0, timeout_s: 5, connect_timeout_s: 2, retries: 0}}
-outlets:
-  - id: seeds
-    name: The seed reports
-    lang: [en]
-    sources:
-      - {{kind: rss, url: "{base}/feed.xml"}}
-""", encoding="utf-8")
+    outlets = seeds_outlets(tmp_path, base)
     proc = subprocess.run([sys.executable, str(ROOT / "search.py"), "--outlets", str(outlets), "--queries",
                            str(ROOT / "queries"), "--results", str(tmp_path / "results"), "--cache-dir",
                            str(tmp_path / "cache")], cwd=tmp_path, env=guarded_env, capture_output=True, text=True,

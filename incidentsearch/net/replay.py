@@ -8,7 +8,6 @@ import hashlib
 import json
 import logging
 import zlib
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
@@ -16,6 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 from ..records import Response
 from ..results.warc import CONFIG_URN, GZIP_MAGIC, RUN_URN
 from ..text.charset import decode_body
+from .common import http_date
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +79,7 @@ class Replay:
             headers = {k: v for k, v in h.headers}
             ctype = h.get_header("Content-Type")
             text, enc = decode_body(body, ctype)
-            date = None
-            if h.get_header("Date"):
-                try:
-                    date = parsedate_to_datetime(h.get_header("Date"))
-                except (TypeError, ValueError):
-                    date = None
+            date = http_date(h.get_header("Date"))
             self.responses[key] = Response(
                 url=uri, final_url=h.get_header("X-Incidentsearch-Final-Url") or uri,
                 status=int(h.get_statuscode()), headers=headers, content=body, text=text, encoding=enc,
