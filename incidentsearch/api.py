@@ -91,7 +91,7 @@ def search(queries: str | Path = "queries", outlets: str | Path = "outlets.yaml"
            incident: str | Iterable[str] | None = None, outlet: str | Iterable[str] | None = None,
            since: str | date | None = None, until: str | date | None = None, articles: bool = True, *,
            cache_dir: str | Path | None = None, cache: bool = True, refresh: bool = False,
-           record: bool = True, fetcher=None) -> Run:
+           record: bool = True, fetcher=None, replay: str | Path | Iterable[str | Path] | None = None) -> Run:
     """Search the outlets for the incidents, as ``python search.py`` does, and return the run.
 
     ``incident``/``outlet``: one id or several (default: every incident, every enabled outlet);
@@ -99,7 +99,12 @@ def search(queries: str | Path = "queries", outlets: str | Path = "outlets.yaml"
     ``articles``: capture each hit's page (False: headlines only). ``cache_dir``: the HTTP
     cache (default ``~/.cache/incidentsearch``; ``cache=False`` for none, ``refresh=True`` to
     ask again); ``record``: write the WARC recording. ``fetcher``: anything with the Fetcher's
-    ``get``/``post`` (a :class:`~incidentsearch.net.replay.Replay`, for instance)."""
+    ``get``/``post``. ``replay``: a run's ``raw.warc.gz`` (or several): its recorded configs and
+    answers, no network (``--replay``); ``incident``, ``outlet``, ``since``, ``until`` default to
+    the recorded run's, and ``queries``/``outlets`` are not read."""
+    if replay is not None:
+        return _replayed(replay, results=results, incident=incident, outlet=outlet, since=since, until=until,
+                         articles=articles)
     from .match import Matcher
     from .live.job import JobOptions, run_job
     from .live.plan import override_window, plan
@@ -133,6 +138,28 @@ def search(queries: str | Path = "queries", outlets: str | Path = "outlets.yaml"
                 for s in out.run.failed()]
     return Run(folder=out.store.root, code=out.code, incidents=ids, hits=_hits(out.store.root, ids),
                failures=failures, interrupted=out.interrupted)
+
+
+def _replayed(paths, *, results, incident, outlet, since, until, articles) -> Run:
+    import tempfile
+
+    from .live.setup import unpack_recording
+    from .net.replay import Replay, ReplayError
+
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    try:
+        rec = Replay(paths)
+    except (ReplayError, OSError) as e:
+        raise SelectionError(str(e)) from None
+    with tempfile.TemporaryDirectory(prefix="incidentsearch-replay-") as tmp:
+        try:
+            outlets, queries, recorded = unpack_recording(rec, Path(tmp))
+        except SelectionError as e:
+            raise SelectionError(f"{paths[0]}: {e}") from None
+        return search(queries=queries, outlets=outlets, results=results,
+                      incident=_ids(incident) or recorded["incident_ids"], outlet=_ids(outlet) or recorded["outlet_ids"],
+                      since=since or recorded["since"], until=until or recorded["until"], articles=articles,
+                      record=False, fetcher=rec)
 
 
 def scan_archive(archives: str | Iterable[str], queries: str | Path = "queries", outlets: str | Path = "outlets.yaml",

@@ -102,3 +102,16 @@ def test_every_public_name_resolves_whatever_was_imported_first():
     for name in incidentsearch.__all__:
         assert getattr(incidentsearch, name) is not None, name
     assert not any(isinstance(getattr(incidentsearch, n), type(incidentsearch)) for n in incidentsearch.__all__)
+
+
+def test_search_replays_a_recording_offline(tmp_path):
+    """``search(replay=...)``: the demo's recorded configs and answers, nothing else read, no
+    network (the guard would refuse a public host): the demo's 7 reports of the Soloti shooting."""
+    run = incidentsearch.search(replay=ROOT / "samples" / "demo.warc.gz", results=tmp_path / "results",
+                                queries=tmp_path / "no-such-folder", outlets=tmp_path / "no-such-file")
+    assert run.code == 0 and run.failures == [] and run.incidents == ["soloti-2022"]
+    assert len(run.hits) == 7 and {h.incident for h in run.hits} == {"soloti-2022"}
+    assert sorted(h.lang for h in run.hits) == ["en"] * 5 + ["ru"] * 2
+    assert not (run.folder_of("soloti-2022") / "raw.warc.gz").exists()      # a replay records nothing
+    with pytest.raises(incidentsearch.SelectionError, match="not a WARC file"):
+        incidentsearch.search(replay=ROOT / "outlets.yaml", results=tmp_path / "results")

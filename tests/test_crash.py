@@ -603,7 +603,7 @@ def test_paths_are_built_only_from_constants_and_hashed_names():
         ("results/folder.py", "article_text", 'record["text"]'),     # read only, and only when it is articles/<hex>.txt
         ("match/evaluate.py", "load_rows",                     # read only: X_leads.jsonl beside a labelled file
          'path.name.replace("_headlines.jsonl", "_leads.jsonl")'),
-        ("cli/main.py", "_replay", "name"),                      # a replayed config name, checked, in a temp dir
+        ("live/setup.py", "unpack_recording", "name"),   # a replayed config name, checked (RECORDED_CONFIG), in a temp dir
         ("results/warc.py", "_repair_tail", 'f"{self.path.name}.unreadable-{os.getpid()}"'),
         ("live/setup.py", "default_cache_dir", '"incidentsearch"'),
         ("archive/locations.py", "_resolve", "path"),   # read only: a line of the user's own local warc.paths listing
@@ -651,7 +651,7 @@ def test_every_write_is_an_append_to_jsonl_or_a_temp_file_renamed():
         ("results/folder.py", "add_pending", 'self.pending.open("ab", buffering=0)'),   # pending.jsonl: the same
         ("results/warc.py", "__init__", 'path.open("ab")'),                       # raw.warc.gz: one member per write
         ("results/warc.py", "_repair_tail", 'self.path.open("rb+")'),             # cut a torn last member
-        ("cli/main.py", "_replay", "(root / name).write_bytes(data)"),         # configs into a TemporaryDirectory
+        ("live/setup.py", "unpack_recording", "(root / name).write_bytes(data)"),   # configs into a TemporaryDirectory
         ("results/folder.py", "temp_path", ('tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", '
                                    'dir=path.parent)')),                     # atomic_write's temp file
         ("live/setup.py", "unwritable", 'tempfile.mkstemp(prefix=".write-check.", dir=day)'),   # --results probe, removed

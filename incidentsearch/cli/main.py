@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -19,7 +18,7 @@ from ..config import ConfigError, load_all, load_glossary
 from ..match import Matcher
 from ..live.plan import override_window, plan
 from ..live.setup import (SelectionError, config_bytes, default_cache_dir, make_fetcher, select,
-                            unwritable)
+                          unpack_recording, unwritable)
 
 EXIT_OK, EXIT_SOURCES_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -365,25 +364,20 @@ def _replay(args, argv) -> int:
     except ReplayError as e:
         print(str(e), file=sys.stderr)
         return EXIT_USAGE
-    if "outlets.yaml" not in rec.configs:
-        print(f"{args.replay[0]}: (file): no incidentsearch configuration recorded in it", file=sys.stderr)
-        return EXIT_USAGE
     with tempfile.TemporaryDirectory(prefix="incidentsearch-replay-") as tmp:
-        root = Path(tmp)
-        (root / "queries").mkdir()
-        for name, data in rec.configs.items():
-            if re.fullmatch(r"outlets\.yaml|queries/[A-Za-z0-9_][A-Za-z0-9_.-]*\.yaml", name):
-                (root / name).write_bytes(data)     # any other name in a recording is ignored
-        args.outlets, args.queries = root / "outlets.yaml", root / "queries"
+        try:
+            args.outlets, args.queries, recorded = unpack_recording(rec, Path(tmp))
+        except SelectionError as e:
+            print(f"{args.replay[0]}: (file): {e}", file=sys.stderr)
+            return EXIT_USAGE
         loaded = _load(args)
         if loaded is None:
             return EXIT_USAGE
         outlets, incidents = loaded
-        run = rec.run
-        args.incident = args.incident or sorted(rec.incidents)
-        args.outlet = args.outlet or run.get("outlets") or []
-        args.since = args.since or (date.fromisoformat(run["since"]) if run.get("since") else None)
-        args.until = args.until or (date.fromisoformat(run["until"]) if run.get("until") else None)
+        args.incident = args.incident or recorded["incident_ids"]
+        args.outlet = args.outlet or recorded["outlet_ids"]
+        args.since = args.since or recorded["since"]
+        args.until = args.until or recorded["until"]
         chosen, outlet_ids, err = _select(args, outlets, incidents)
         if err:
             print(err, file=sys.stderr)

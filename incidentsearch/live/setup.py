@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import tempfile
 from datetime import date
 from pathlib import Path
 
 from ..config import Incident, OutletsFile
+
+RECORDED_CONFIG = re.compile(r"outlets\.yaml|queries/[A-Za-z0-9_][A-Za-z0-9_.-]*\.yaml")
 
 CACHE_EXPIRE_S = 6 * 3600          # a listing read within this long is not asked again
 
@@ -80,3 +83,21 @@ def unwritable(results: Path) -> str | None:
                }.get(e.errno, e.strerror or str(e))
         return f"--results {results}: {why} ({where})"
     return None
+
+
+def unpack_recording(rec, root: Path) -> tuple[Path, Path, dict]:
+    """A recording's configs (outlets.yaml, queries/*.yaml, as they were) written under
+    ``root``, and what its run chose: ``(outlets file, queries folder, selection)`` with the
+    selection's ``incident_ids``, ``outlet_ids``, ``since`` and ``until``. A config of any other
+    name in a recording is ignored; a recording with no outlets file raises SelectionError."""
+    if "outlets.yaml" not in rec.configs:
+        raise SelectionError("no incidentsearch configuration recorded in it")
+    (root / "queries").mkdir(parents=True, exist_ok=True)
+    for name, data in rec.configs.items():
+        if RECORDED_CONFIG.fullmatch(name):
+            (root / name).write_bytes(data)
+    run = rec.run
+    return root / "outlets.yaml", root / "queries", {
+        "incident_ids": sorted(rec.incidents), "outlet_ids": run.get("outlets") or [],
+        "since": date.fromisoformat(run["since"]) if run.get("since") else None,
+        "until": date.fromisoformat(run["until"]) if run.get("until") else None}

@@ -32,7 +32,9 @@ class ReplayError(Exception):
 class Replay:
     """A recording served through the Fetcher interface: no network, ever."""
 
-    def __init__(self, paths: list[Path]):
+    def __init__(self, paths: list[Path | str] | Path | str):
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
         self.responses: dict[str, Response] = {}
         self.configs: dict[str, bytes] = {}
         self.run: dict = {}                     # the last run recorded
@@ -40,7 +42,7 @@ class Replay:
         self.stats = {"requests": 0, "cache_hits": 0, "robots_blocked": 0, "errors": 0, "replayed": 0}
         self._posted: dict[str, bytes] = {}     # WARC-Record-ID of a POST request -> its body
         for path in paths:
-            self._read_file(path)
+            self._read_file(Path(path))
 
     def _read_file(self, path: Path) -> None:
         from warcio.exceptions import ArchiveLoadFailed
