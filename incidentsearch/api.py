@@ -75,6 +75,18 @@ def _ids(value: str | Iterable[str] | None) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def _prepare(queries: Path, outlets: Path, results: Path, *, incident, outlet, since, until):
+    """Everything checked before any request, as the CLI does: the configs, the chosen incidents
+    and outlets, the results folder writable. (outlets file, incidents, chosen, outlet ids)."""
+    outlets_file, incidents = load_all(outlets, queries)
+    chosen, outlet_ids = select(outlets_file, incidents, incident_ids=_ids(incident), outlet_ids=_ids(outlet),
+                                since=since, until=until, queries=queries, outlets_file=outlets)
+    bad = unwritable(results)
+    if bad:
+        raise SelectionError(bad)
+    return outlets_file, incidents, chosen, outlet_ids
+
+
 def _as_arguments(*, queries, outlets, results, incident, outlet, since, until, articles) -> list[str]:
     """The call as the equivalent command line, for run.json and the WARC's record of the run."""
     out = ["--queries", str(queries), "--outlets", str(outlets), "--results", str(results)]
@@ -111,12 +123,8 @@ def search(queries: str | Path = "queries", outlets: str | Path = "outlets.yaml"
 
     queries, outlets_path, results = Path(queries), Path(outlets), Path(results)
     since, until = _day(since, "since"), _day(until, "until")
-    outlets_file, incidents = load_all(outlets_path, queries)
-    chosen, outlet_ids = select(outlets_file, incidents, incident_ids=_ids(incident), outlet_ids=_ids(outlet),
-                                since=since, until=until, queries=queries, outlets_file=outlets_path)
-    bad = unwritable(results)
-    if bad:
-        raise SelectionError(bad)
+    outlets_file, incidents, chosen, outlet_ids = _prepare(queries, outlets_path, results, incident=incident,
+                                                           outlet=outlet, since=since, until=until)
     tasks = plan(outlets_file, chosen, outlet_ids=outlet_ids, since=since, until=until)
     matcher = Matcher(incidents, window=override_window(chosen, since, until), glossary=load_glossary(queries))
     own = fetcher is None
@@ -176,12 +184,8 @@ def scan_archive(archives: str | Iterable[str], queries: str | Path = "queries",
     locs = _ids(archives)
     queries, outlets_path, results = Path(queries), Path(outlets), Path(results)
     since, until = _day(since, "since"), _day(until, "until")
-    outlets_file, incidents = load_all(outlets_path, queries)
-    chosen, _ = select(outlets_file, incidents, incident_ids=_ids(incident), since=since, until=until,
-                       queries=queries, outlets_file=outlets_path)
-    bad = unwritable(results)
-    if bad:
-        raise SelectionError(bad)
+    outlets_file, incidents, chosen, _ = _prepare(queries, outlets_path, results, incident=incident, outlet=None,
+                                                  since=since, until=until)
     try:
         spec, files = plan_archive(outlets_file, incidents, chosen, load_glossary(queries), locs,
                                    window=override_window(chosen, since, until))
@@ -192,8 +196,7 @@ def scan_archive(archives: str | Iterable[str], queries: str | Path = "queries",
     argv = _as_arguments(queries=queries, outlets=outlets_path, results=results, incident=_ids(incident), outlet=[],
                          since=since, until=until, articles=True) + ["--archive", *locs]
     opts = ArchiveOptions(results=results, argv=argv, archives=locs,
-                          outlets_file=str(outlets_path), workers=workers, scheduler=scheduler, progress=progress,
-                          since=since, until=until)
+                          outlets_file=str(outlets_path), workers=workers, scheduler=scheduler, progress=progress)
     out = run_archive(incidents, chosen, spec, files, opts)
     ids = [i.id for i in chosen]
     failures = [{"file": e["file"], "errors": [e["error"]]} for e in out.errors]

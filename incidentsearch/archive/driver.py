@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..config import Incident
-from ..records import ArticleRecord, Hit, PageCopy, RunRecord
+from ..records import ArticleRecord, Hit, PageCopy
 from ..results.finish import finish_incident
 from ..results.folder import Store
 from .locations import CC_NEWS_BASE, expand
@@ -38,8 +38,6 @@ class ArchiveOptions:
     scheduler: str | None = None          # tcp://host:8786: a Dask cluster
     retries: int = 2                      # Dask: re-runs of a file whose task failed
     progress: bool = True
-    since: object = None
-    until: object = None
 
 
 @dataclass
@@ -162,10 +160,7 @@ def run_archive(incidents: list[Incident], chosen: list[Incident], spec: ScanSpe
     started = datetime.now(UTC)
     store = Store(opts.results, datetime.now().date().isoformat())
     since, until = spec.window or (None, None)
-    begun = {inc.id: RunRecord.begin(incident=inc.id, since=since or inc.since, until=until or inc.until,
-                                     arguments=opts.argv, started=started) for inc in chosen}
-    for inc in chosen:
-        store.folder(inc.id).write_run(begun[inc.id])
+    begun = store.begin_runs(chosen, since=since, until=until, arguments=opts.argv, started=started)
     locs = [loc for loc, _ in files]
     workers = opts.workers or os.cpu_count() or 1
     progress = _Progress(files, 1 if opts.scheduler else workers, opts.progress)
@@ -173,7 +168,6 @@ def run_archive(incidents: list[Incident], chosen: list[Incident], spec: ScanSpe
     by_id = {i.id: i for i in chosen}
     totals = {k: 0 for k in COUNTS + SKIPS}
     per_file: list[dict] = [{} for _ in locs]
-    new_hits = {i.id: 0 for i in chosen}
     articles_new = {i.id: 0 for i in chosen}
     done_arts = {i.id: set(store.folder(i.id).articles()) for i in chosen}
     pending: dict[int, dict] = {}
@@ -186,8 +180,7 @@ def run_archive(incidents: list[Incident], chosen: list[Incident], spec: ScanSpe
             if inc is None:
                 continue
             folder = store.folder(inc.id)
-            if folder.add(hit):
-                new_hits[inc.id] += 1
+            folder.add(hit)
             art = res["articles"].get(hit.url)
             if art is not None and hit.url not in done_arts[inc.id]:
                 rec = folder.save_article(_page_copy(hit, art))

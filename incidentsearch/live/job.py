@@ -17,7 +17,6 @@ from pathlib import Path
 from ..config import Incident, OutletsFile
 from ..match import Matcher
 from ..match.verdict import decide_pending, second_pass
-from ..records import RunRecord
 from ..results.finish import finish_incident
 from ..results.folder import IncidentFolder, Store
 from ..results.warc import Recorder, Tee
@@ -72,10 +71,7 @@ def run_job(outlets: OutletsFile, chosen: list[Incident], tasks: list[Task], fet
     """Send the planned tasks, capture the hits' pages, finish every chosen incident's folder."""
     started = datetime.now(timezone.utc)
     store = Store(opts.results, datetime.now().date().isoformat())
-    begun = {inc.id: RunRecord.begin(incident=inc.id, since=opts.since or inc.since, until=opts.until or inc.until,
-                                     arguments=opts.argv, started=started) for inc in chosen}
-    for inc in chosen:          # every chosen incident gets its folder and run.json, hits or not
-        store.folder(inc.id).write_run(begun[inc.id])
+    begun = store.begin_runs(chosen, since=opts.since, until=opts.until, arguments=opts.argv, started=started)
     recorders = _recorders(opts, store, chosen, outlets.defaults.user_agent, started.isoformat(timespec="seconds"))
     run = ListingSearch(outlets, chosen, fetcher=fetcher, store=store, matcher=matcher, recorders=recorders,
                         on_hit=lambda h: log.info("hit %s %s: %s", h.incident, h.outlet, h.title))
@@ -106,15 +102,14 @@ def run_job(outlets: OutletsFile, chosen: list[Incident], tasks: list[Task], fet
     code = 1 if run.failed() or interrupted else 0
     ended = datetime.now(timezone.utc)
     chosen_outlets = outlets.chosen(opts.outlet_ids)
-    network = getattr(fetcher, "network", None)
+    network, net = getattr(fetcher, "network", None), None
+    if network is not None:
+        net = network.as_dict()
+        if network.verdict():
+            net["verdict"] = network.verdict()
     for inc in chosen:
         folder = store.folder(inc.id)
         outlet_recs = run.outlet_records(inc.id, chosen_outlets)
-        net = None
-        if network is not None:
-            net = network.as_dict()
-            if network.verdict():
-                net["verdict"] = network.verdict()
         record = begun[inc.id].end(
             ended=ended, exit_code=code, interrupted=interrupted, outlets_file=opts.outlets_file,
             fetch=fetch_counts(outlet_recs, article_fetch.get(inc.id, {})), fetch_run=dict(getattr(fetcher, "stats", {})),

@@ -346,6 +346,16 @@ class Store:
         self.root = results_dir / day
         self.folders: dict[str, IncidentFolder] = {}
 
+    def begin_runs(self, incidents, *, since, until, arguments, started) -> dict[str, RunRecord]:
+        """Each incident's folder with its run.json marking a run under way (``since``/``until``
+        override the incidents' own windows), hits or not; incident id -> the record begun."""
+        begun = {}
+        for inc in incidents:
+            begun[inc.id] = RunRecord.begin(incident=inc.id, since=since or inc.since, until=until or inc.until,
+                                            arguments=arguments, started=started)
+            self.folder(inc.id).write_run(begun[inc.id])
+        return begun
+
     def folder(self, incident_id: str) -> IncidentFolder:
         if incident_id not in self.folders:
             self.folders[incident_id] = IncidentFolder(self.root, incident_id)
